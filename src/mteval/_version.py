@@ -1,0 +1,3 @@
+"""The package version (single source of truth for code and records)."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,623 @@
+"""The ``mteval`` command line: parsing, environment, progress, printing.
+
+Every user-caused error prints one line (``error: ...``) saying what is wrong
+and what to do, and exits with status 2; an interrupted run exits 130 and
+resumes when the same command is run again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from mteval._version import __version__
+from mteval.config import DEFAULT_JUDGE, DEFAULT_MAX_CONNECTIONS, DEFAULT_SYSTEM_MESSAGE
+from mteval.errors import ConfigError, MtevalError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="mteval",
+    help="MT-Eval, faithful and fast: evaluate chat models over multi-turn conversations.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+data_app = typer.Typer(help="The MT-Eval sources: fetch, export, statistics.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+# Piped output (files, CI logs) gets wide tables instead of truncated cells.
+out = Console(width=None if sys.stdout.isatty() else 200)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
+
+_T = TypeVar("_T")
+
+
+class _Exit(Exception):
+    def __init__(self, code: int) -> None:
+        self.code = code
+
+
+def _guard(action: Callable[[], _T]) -> _T:
+    """Run a command body, turning errors into one line and an exit status."""
+    try:
+        return action()
+    except MtevalError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        err.print(
+            "[yellow]interrupted:[/] everything finished so far is stored; run the same "
+            "command again to resume",
+            highlight=False,
+        )
+        raise typer.Exit(130) from None
+
+
+def _parse_args(items: list[str] | None, flag: str) -> dict[str, Any]:
+    parsed: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"{flag} {item!r}: use KEY=VALUE, e.g. {flag} top_k=20")
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        parsed[key.strip()] = value
+    return parsed
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"mteval {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """MT-Eval, faithful and fast."""
+
+
+# -- run ---------------------------------------------------------------------------------
+
+
+def _fmt(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}"
+
+
+def _print_results(results: Any) -> None:
+    from mteval.report.markdown import CATEGORY_LABELS
+
+    table = Table(title="MT-Eval multi-turn performance", title_justify="left")
+    table.add_column("Model")
+    for label in CATEGORY_LABELS.values():
+        table.add_column(label, justify="right")
+    table.add_row(results.model, *(_fmt(results.scores.get(k)) for k in CATEGORY_LABELS))
+    out.print(table)
+    tasks = Table(title="Tasks", title_justify="left")
+    for column in ("Task", "Score", "Scored", "Turns", "Errors", "Not run", "Judge errors"):
+        tasks.add_column(column, justify="left" if column == "Task" else "right")
+    for name, task in results.tasks.items():
+        tasks.add_row(
+            name,
+            _fmt(task.score),
+            str(task.n_scored),
+            str(task.n_turns),
+            str(task.n_turn_errors),
+            str(task.n_not_run),
+            str(task.n_judge_errors),
+        )
+    out.print(tasks)
+
+
+class _ProgressView:
+    """A rich progress bar fed by pipeline snapshots."""
+
+    def __init__(self, enabled: bool) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.enabled = enabled
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[status]}"),
+            TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
+            console=err,
+            disable=not enabled,
+            transient=False,
+        )
+        self.turns_task: Any = None
+        self.scores_task: Any = None
+
+    def __enter__(self) -> _ProgressView:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.__exit__(None, None, None)
+
+    def update(self, snap: Any) -> None:
+        if self.turns_task is None:
+            self.turns_task = self.progress.add_task("turns", total=snap.turns_total, status="")
+            self.scores_task = self.progress.add_task("scores", total=snap.turns_total, status="")
+        self.progress.update(
+            self.turns_task,
+            completed=snap.turns_finished,
+            status=(
+                f"errors {snap.turn_errors}  not run {snap.turns_not_run}  "
+                f"in flight {snap.in_flight}  sent {snap.requests_sent}  cached {snap.cache_hits}"
+            ),
+        )
+        self.progress.update(
+            self.scores_task,
+            completed=snap.judgments_done + snap.judgment_errors,
+            status=f"judge errors {snap.judgment_errors}  retries {snap.retries}",
+        )
+
+
+@app.command("run")
+def run_command(
+    model: Annotated[
+        str | None,
+        typer.Option(help="Model to evaluate, PROVIDER/MODEL (e.g. openai/gpt-4o-mini)."),
+    ] = None,
+    judge: Annotated[
+        str, typer.Option(help=f"Judge model, PROVIDER/MODEL (the paper's: {DEFAULT_JUDGE}).")
+    ] = DEFAULT_JUDGE,
+    tasks: Annotated[
+        str,
+        typer.Option(help="main | single | gold | ablations | all | comma-separated task names."),
+    ] = "main",
+    model_base_url: Annotated[
+        str | None, typer.Option(help="OpenAI-compatible base URL of the model (…/v1).")
+    ] = None,
+    judge_base_url: Annotated[
+        str | None, typer.Option(help="OpenAI-compatible base URL of the judge (…/v1).")
+    ] = None,
+    model_api_key_env: Annotated[
+        str | None, typer.Option(help="Environment variable holding the model's API key.")
+    ] = None,
+    judge_api_key_env: Annotated[
+        str | None, typer.Option(help="Environment variable holding the judge's API key.")
+    ] = None,
+    model_arg: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Extra request field for the model, KEY=VALUE (JSON value); "
+            "KEY=null removes a default (e.g. seed=null)."
+        ),
+    ] = None,
+    judge_arg: Annotated[
+        list[str] | None, typer.Option(help="Extra request field for the judge, KEY=VALUE.")
+    ] = None,
+    temperature: Annotated[float, typer.Option(help="Model sampling temperature.")] = 0.0,
+    max_tokens: Annotated[int, typer.Option(help="Model's maximum new tokens.")] = 1024,
+    system_message: Annotated[
+        str, typer.Option(help="System message ('' for none).")
+    ] = DEFAULT_SYSTEM_MESSAGE,
+    limit: Annotated[
+        int | None, typer.Option(help="Only the first N dialogues of each task.")
+    ] = None,
+    max_connections: Annotated[
+        int, typer.Option(help="Concurrent requests per endpoint.")
+    ] = DEFAULT_MAX_CONNECTIONS,
+    judge_max_connections: Annotated[
+        int | None,
+        typer.Option(help="Concurrent requests to the judge's endpoint, when it differs."),
+    ] = None,
+    timeout: Annotated[float, typer.Option(help="Per-request timeout, seconds.")] = 300.0,
+    max_attempts: Annotated[int, typer.Option(help="Attempts per request.")] = 6,
+    retry_base_delay: Annotated[float, typer.Option(help="First retry delay, seconds.")] = 1.0,
+    retry_max_delay: Annotated[float, typer.Option(help="Longest retry delay, seconds.")] = 60.0,
+    retry_max_total: Annotated[
+        float, typer.Option(help="Give up on a request after this many seconds.")
+    ] = 900.0,
+    output_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where to write results.json and results.md (default: mteval-results/RUN_ID)."
+        ),
+    ] = None,
+    db: Annotated[Path, typer.Option(help="The run store (SQLite).")] = Path("mteval.db"),
+    data_dir: Annotated[
+        Path | None, typer.Option(help="MT-Eval sources folder (default: $MTEVAL_DATA_DIR).")
+    ] = None,
+    resume: Annotated[
+        str | None, typer.Option(help="Continue run RUN_ID with its stored settings.")
+    ] = None,
+    retry_errors: Annotated[
+        str | None, typer.Option(help="Retry only what failed in run RUN_ID.")
+    ] = None,
+    new_run: Annotated[
+        bool, typer.Option(help="Start a new run even if one with the same settings exists.")
+    ] = False,
+    progress: Annotated[bool, typer.Option(help="Show the progress bar.")] = True,
+) -> None:
+    """Evaluate a model on MT-Eval: generate, judge, score, and print the paper's table."""
+
+    def body() -> None:
+        from mteval.config import RetrySettings
+        from mteval.pipeline import build_config, run_async, write_outputs
+
+        resume_id = resume or retry_errors
+        if model is None and resume_id is None:
+            raise ConfigError("--model is required (or --resume RUN_ID)")
+        config = build_config(
+            model=model or "openai/unused",
+            judge=judge or None,
+            tasks=tasks,
+            model_base_url=model_base_url,
+            judge_base_url=judge_base_url,
+            model_api_key_env=model_api_key_env,
+            judge_api_key_env=judge_api_key_env,
+            model_args=_parse_args(model_arg, "--model-arg"),
+            judge_args=_parse_args(judge_arg, "--judge-arg"),
+            temperature=temperature,
+            max_tokens=max_tokens,
+            system_message=system_message or None,
+            limit=limit,
+            max_connections=max_connections,
+            judge_max_connections=judge_max_connections,
+            timeout_s=timeout,
+            retry=RetrySettings(
+                max_attempts=max_attempts,
+                base_delay_s=retry_base_delay,
+                max_delay_s=retry_max_delay,
+                max_total_s=retry_max_total,
+            ),
+        )
+        view = _ProgressView(progress and err.is_terminal)
+
+        def started(run_id: str, resumed: bool) -> None:
+            word = "resuming" if resumed else "starting"
+            err.print(f"{word} run [bold]{run_id}[/] (store {db})", highlight=False)
+
+        with view:
+            results = asyncio.run(
+                run_async(
+                    config,
+                    db_path=db,
+                    data_dir=data_dir,
+                    resume=resume_id,
+                    new_run=new_run,
+                    on_progress=view.update if view.enabled else None,
+                    on_start=started,
+                )
+            )
+        _print_results(results)
+        target = output_dir or Path("mteval-results") / results.run_id
+        json_path, md_path = write_outputs(results, target)
+        out.print(f"results: {json_path}  {md_path}", highlight=False)
+
+    _guard(body)
+
+
+# -- runs, show, export ------------------------------------------------------------------------
+
+
+@app.command("runs")
+def runs_command(
+    db: Annotated[Path, typer.Option(help="The run store (SQLite).")] = Path("mteval.db"),
+) -> None:
+    """List the runs in the store."""
+
+    def body() -> None:
+        import time
+
+        from mteval.store import RunStore
+
+        if not db.exists():
+            raise MtevalError(f"{db} does not exist: run `mteval run` first, or pass --db")
+        with RunStore(db) as store:
+            rows = store.list_runs()
+        table = Table(title=f"Runs in {db}", title_justify="left")
+        for column in ("Run", "Created (UTC)", "Status", "Model", "Judge", "Tasks"):
+            table.add_column(column)
+        for info in rows:
+            created = time.strftime("%Y-%m-%d %H:%M", time.gmtime(info.created_at))
+            table.add_row(
+                info.run_id,
+                created,
+                info.status,
+                info.model,
+                info.judge or "—",
+                ",".join(info.tasks) if len(info.tasks) <= 3 else f"{len(info.tasks)} tasks",
+            )
+        out.print(table)
+
+    _guard(body)
+
+
+@app.command("show")
+def show_command(
+    run_id: Annotated[str, typer.Argument(help="The run id (see `mteval runs`).")],
+    db: Annotated[Path, typer.Option(help="The run store (SQLite).")] = Path("mteval.db"),
+    as_json: Annotated[bool, typer.Option("--json", help="Print results.json instead.")] = False,
+) -> None:
+    """Print a run's leaderboard row and per-task table."""
+
+    def body() -> None:
+        from mteval.analysis.results import load_results
+        from mteval.store import RunStore
+
+        if not db.exists():
+            raise MtevalError(f"{db} does not exist: pass the store with --db")
+        with RunStore(db) as store:
+            results = load_results(store, run_id)
+        if as_json:
+            out.print_json(json.dumps(results.model_dump(mode="json")))
+        else:
+            _print_results(results)
+
+    _guard(body)
+
+
+EXPORT_FIELDS = (
+    "run_id",
+    "task",
+    "category",
+    "setting",
+    "history",
+    "dialogue_id",
+    "turn_id",
+    "position",
+    "turn_index",
+    "status",
+    "user",
+    "response",
+    "finish_reason",
+    "error",
+    "score_status",
+    "score",
+    "score_method",
+    "rationale",
+    "score_error",
+    "attempts",
+    "latency_s",
+    "prompt_tokens",
+    "completion_tokens",
+)
+
+
+def export_rows(store: Any, run_id: str) -> list[dict[str, Any]]:
+    """Return a run's turn-level records, one dict per answered turn (for exports)."""
+    from mteval.tasks import TASKS
+
+    info = store.get_run(run_id)
+    judgments = {(j.task, j.dialogue_id, j.position): j for j in store.judgments(run_id)}
+    rows = []
+    for turn in store.turns(run_id):
+        spec = TASKS.get(turn.task)
+        judgment = judgments.get((turn.task, turn.dialogue_id, turn.position))
+        user = None
+        if turn.completion_key:
+            request = store.request(turn.completion_key)
+            if request and request.get("messages"):
+                user = request["messages"][-1]["content"]
+        rows.append(
+            {
+                "run_id": info.run_id,
+                "task": turn.task,
+                "category": spec.category if spec else None,
+                "setting": spec.setting if spec else None,
+                "history": spec.history if spec else None,
+                "dialogue_id": turn.dialogue_id,
+                "turn_id": turn.turn_id,
+                "position": turn.position,
+                "turn_index": turn.turn_index,
+                "status": turn.status,
+                "user": user,
+                "response": turn.response,
+                "finish_reason": turn.finish_reason,
+                "error": turn.error,
+                "score_status": judgment.status if judgment else None,
+                "score": judgment.score if judgment else None,
+                "score_method": judgment.method if judgment else None,
+                "rationale": judgment.rationale if judgment else None,
+                "score_error": judgment.error if judgment else None,
+                "attempts": turn.attempts,
+                "latency_s": turn.latency_s,
+                "prompt_tokens": turn.prompt_tokens,
+                "completion_tokens": turn.completion_tokens,
+            }
+        )
+    return rows
+
+
+@app.command("export")
+def export_command(
+    run_id: Annotated[str, typer.Argument(help="The run id.")],
+    fmt: Annotated[str, typer.Option("--format", help="jsonl or csv.")] = "jsonl",
+    output: Annotated[
+        Path | None, typer.Option("--out", help="Output file (default: standard output).")
+    ] = None,
+    db: Annotated[Path, typer.Option(help="The run store (SQLite).")] = Path("mteval.db"),
+) -> None:
+    """Dump a run's turn-level records (reply, score, rationale, errors) as JSONL or CSV."""
+
+    def body() -> None:
+        from mteval.store import RunStore
+
+        if fmt not in ("jsonl", "csv"):
+            raise ConfigError(f"--format {fmt!r}: use jsonl or csv")
+        if not db.exists():
+            raise MtevalError(f"{db} does not exist: pass the store with --db")
+        with RunStore(db) as store:
+            rows = export_rows(store, run_id)
+        handle = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+        try:
+            if fmt == "jsonl":
+                for row in rows:
+                    handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+            else:
+                writer = csv.DictWriter(handle, fieldnames=list(EXPORT_FIELDS))
+                writer.writeheader()
+                writer.writerows(rows)
+        finally:
+            if output:
+                handle.close()
+        if output:
+            err.print(f"wrote {len(rows)} records to {output}", highlight=False)
+
+    _guard(body)
+
+
+@app.command("tasks")
+def tasks_command() -> None:
+    """List the task sets and the selection groups."""
+    from mteval.tasks import GROUPS, TASKS
+
+    table = Table(title="Tasks", title_justify="left")
+    for column in ("Task", "Category", "Setting", "History", "Scorer", "Groups", "Description"):
+        table.add_column(column)
+    for name, spec in TASKS.items():
+        table.add_row(
+            name,
+            spec.category,
+            spec.setting,
+            spec.history,
+            spec.scorer,
+            ",".join(spec.groups),
+            spec.description,
+        )
+    out.print(table)
+    out.print("Groups: " + "; ".join(f"{g} ({len(n)})" for g, n in GROUPS.items()))
+
+
+# -- data --------------------------------------------------------------------------------------
+
+
+@data_app.command("fetch")
+def data_fetch(
+    dest: Annotated[
+        Path | None, typer.Option(help="Target folder (default: the user cache folder).")
+    ] = None,
+    url: Annotated[
+        str | None, typer.Option(help="Archive URL (default: the pinned GitHub archive).")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Download even if already present.")] = False,
+) -> None:
+    """Download and verify the MT-Eval sources (pinned commit, checked file by file)."""
+
+    def body() -> None:
+        from mteval.data.sources import fetch_sources
+
+        path = fetch_sources(dest, url=url, force=force)
+        out.print(f"MT-Eval sources ready in {path}", highlight=False)
+
+    _guard(body)
+
+
+@data_app.command("export")
+def data_export(
+    directory: Annotated[Path, typer.Argument(help="Folder to write <task>.jsonl files into.")],
+    tasks: Annotated[str, typer.Option(help="Task selection (default: all).")] = "all",
+    data_dir: Annotated[Path | None, typer.Option(help="MT-Eval sources folder.")] = None,
+) -> None:
+    """Write task sets in the benchmark's published JSONL format, to diff with the dataset."""
+
+    def body() -> None:
+        from mteval.data import SourceFiles, export_task_set
+        from mteval.tasks import resolve_tasks
+
+        sources = SourceFiles(data_dir)
+        table = Table(title=f"Exported to {directory}", title_justify="left")
+        for column in ("Task", "Dialogues", "Turns", "Answered"):
+            table.add_column(column, justify="left" if column == "Task" else "right")
+        for spec in resolve_tasks(tasks):
+            if spec.history == "gold":
+                continue  # same dialogues as the own-history set
+            task_set = spec.load(sources)
+            export_task_set(task_set, directory)
+            table.add_row(
+                spec.name,
+                str(task_set.n_dialogues),
+                str(task_set.n_turns),
+                str(task_set.n_answered),
+            )
+        out.print(table)
+
+    _guard(body)
+
+
+@data_app.command("stats")
+def data_stats(
+    data_dir: Annotated[Path | None, typer.Option(help="MT-Eval sources folder.")] = None,
+) -> None:
+    """Print the benchmark's statistics table (dialogues, turns, words per turn)."""
+
+    def body() -> None:
+        from mteval.data import SourceFiles
+        from mteval.tasks import TASKS
+        from mteval.tasks.stats import benchmark_statistics, set_statistics
+
+        sources = SourceFiles(data_dir)
+        rows = benchmark_statistics(sources)
+        table = Table(title="MT-Eval statistics (multi-turn sets)", title_justify="left")
+        table.add_column("Statistic")
+        for row in rows:
+            table.add_column(row.name.capitalize() if row.name != "all" else "All", justify="right")
+        metrics: list[tuple[str, Callable[[Any], str]]] = [
+            ("Avg. # Turns per Dialogue", lambda r: f"{r.avg_turns_per_dialogue:.2f}"),
+            ("Avg. # Words in Prompt*", lambda r: f"{r.avg_words_in_prompt:.2f}"),
+            ("Max. # Words in Prompt*", lambda r: str(r.max_words_in_prompt)),
+            ("Avg. # Words per Turn", lambda r: f"{r.avg_words_per_turn:.2f}"),
+            ("Max. # Words per Turn", lambda r: str(r.max_words_per_turn)),
+            ("Total # Dialogues", lambda r: str(r.dialogues)),
+            ("Total # Turns", lambda r: str(r.answered)),
+        ]
+        for label, fn in metrics:
+            table.add_row(label, *(fn(r) for r in rows))
+        out.print(table)
+        out.print("* with the reference replies as history; words split on whitespace")
+        per_set = Table(title="Every task set", title_justify="left")
+        for column in ("Task", "Dialogues", "Turns", "Answered", "Avg. words/turn"):
+            per_set.add_column(column, justify="left" if column == "Task" else "right")
+        for name, spec in TASKS.items():
+            if spec.history == "gold":
+                continue
+            stats = set_statistics(name, [spec.load(sources)])
+            per_set.add_row(
+                name,
+                str(stats.dialogues),
+                str(stats.turns),
+                str(stats.answered),
+                f"{stats.avg_words_per_turn:.2f}",
+            )
+        out.print(per_set)
+
+    _guard(body)
+
+
+def main() -> None:
+    """Console entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

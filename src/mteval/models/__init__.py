@@ -1,0 +1,30 @@
+"""Model access: thin providers behind one wrapper that retries, limits and caches."""
+
+from mteval.models.base import FailureInfo, MalformedResponseError, ModelAPI
+from mteval.models.limits import PriorityLimiter
+from mteval.models.model import (
+    CompletionCache,
+    MemoryCache,
+    Model,
+    ModelStats,
+    RequestFailed,
+    RetryPolicy,
+)
+from mteval.models.registry import PROVIDERS, create_api, parse_model_spec, resolve_api_key
+
+__all__ = [
+    "PROVIDERS",
+    "CompletionCache",
+    "FailureInfo",
+    "MalformedResponseError",
+    "MemoryCache",
+    "Model",
+    "ModelAPI",
+    "ModelStats",
+    "PriorityLimiter",
+    "RequestFailed",
+    "RetryPolicy",
+    "create_api",
+    "parse_model_spec",
+    "resolve_api_key",
+]

@@ -1,0 +1,275 @@
+"""OpenAI-compatible chat endpoints through the official ``openai`` SDK.
+
+Serves OpenAI itself and every server that speaks its chat API: vLLM, SGLang,
+Ollama, llama.cpp, LM Studio, TGI, Together, OpenRouter and others. The SDK's
+own retries are turned off: :class:`mteval.models.Model` retries.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from mteval.errors import ConfigError, EndpointError
+from mteval.models.base import FailureInfo, MalformedResponseError, ModelAPI
+from mteval.types import ChatMessage, GenerateConfig, ModelOutput, Usage
+
+__all__ = ["PLACEHOLDER_KEY", "OpenAIChatAPI", "redact"]
+
+PLACEHOLDER_KEY = "mteval-no-key"
+"""Sent when a base URL is given without a key: local servers ignore it."""
+
+_KEY_PATTERN = re.compile(r"(sk-|key-|Bearer\s+)[A-Za-z0-9_\-\*\.]{4,}")
+
+
+def redact(text: str, secrets: Sequence[str] = ()) -> str:
+    """Remove API keys from ``text``: the given secrets and anything shaped like a key."""
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "***")
+    return _KEY_PATTERN.sub(lambda m: m.group(1) + "***", text)
+
+
+def _retry_after(response: Any) -> float | None:
+    headers = getattr(response, "headers", None)
+    if headers is None:
+        return None
+    value = headers.get("retry-after-ms")
+    if value is not None:
+        try:
+            return max(0.0, float(value) / 1000.0)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        # An HTTP date: honour it relative to now.
+        from email.utils import parsedate_to_datetime
+
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        return max(0.0, when.timestamp() - time.time())
+
+
+class OpenAIChatAPI(ModelAPI):
+    """Chat completions on an OpenAI-compatible endpoint.
+
+    Args:
+        model_name: Model name sent in each request.
+        base_url: Endpoint base URL (``http://host:8000/v1``); OpenAI's when None.
+        api_key: The key; never stored, logged or shown.
+        timeout_s: Per-request timeout in seconds.
+        max_connections: HTTP connection pool size (at least the concurrency limit).
+    """
+
+    provider = "openai"
+
+    def __init__(
+        self,
+        *,
+        model_name: str,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        timeout_s: float = 300.0,
+        max_connections: int = 64,
+    ) -> None:
+        super().__init__(model_name=model_name, base_url=base_url)
+        if api_key is None and base_url is None:
+            raise ConfigError(
+                "no API key for openai/" + model_name + ": set OPENAI_API_KEY (or "
+                "--model-api-key-env NAME), or give --model-base-url for a local server"
+            )
+        self._api_key = api_key or PLACEHOLDER_KEY
+        self._timeout_s = timeout_s
+        self._max_connections = max(1, max_connections)
+        self._client: Any = None
+
+    @property
+    def endpoint(self) -> str:
+        """The base URL (OpenAI's public one when none was given)."""
+        return (self.base_url or "https://api.openai.com/v1").rstrip("/")
+
+    def _get_client(self) -> Any:
+        if self._client is None:
+            import openai
+
+            try:
+                import httpx2 as httpx_module  # the SDK's HTTP stack from openai 3
+            except ImportError:  # pragma: no cover - older SDKs use httpx
+                import httpx as httpx_module  # type: ignore[no-redef]
+            limits = httpx_module.Limits(
+                max_connections=self._max_connections,
+                max_keepalive_connections=self._max_connections,
+            )
+            http_client = openai.DefaultAsyncHttpxClient(limits=limits, timeout=self._timeout_s)
+            self._client = openai.AsyncOpenAI(
+                api_key=self._api_key,
+                base_url=self.base_url,
+                timeout=self._timeout_s,
+                max_retries=0,
+                http_client=http_client,
+            )
+        return self._client
+
+    async def generate(
+        self, messages: Sequence[ChatMessage], config: GenerateConfig
+    ) -> ModelOutput:
+        """Send one chat completion request."""
+        client = self._get_client()
+        from openai.types.chat import ChatCompletion
+
+        body: dict[str, Any] = {
+            "model": self.model_name,
+            "messages": [{"role": m.role, "content": m.content} for m in messages],
+        }
+        body.update(config.request_fields())
+        started = time.perf_counter()
+        # The SDK's documented generic request method: same client, errors and
+        # response parsing as chat.completions.create, without its per-request
+        # walk over typed parameters (plain JSON here), which costs milliseconds
+        # per long dialogue.
+        completion = await client.post("/chat/completions", cast_to=ChatCompletion, body=body)
+        latency = time.perf_counter() - started
+        choices = getattr(completion, "choices", None)
+        if not choices:
+            raise MalformedResponseError("the response has no choices")
+        message = getattr(choices[0], "message", None)
+        content = getattr(message, "content", None)
+        if content is None:
+            refusal = getattr(message, "refusal", None)
+            if refusal:
+                content = str(refusal)
+            else:
+                raise MalformedResponseError("the response's first choice has no content")
+        if not isinstance(content, str):
+            raise MalformedResponseError("the response's content is not text")
+        usage = None
+        raw_usage = getattr(completion, "usage", None)
+        if raw_usage is not None:
+            usage = Usage(
+                prompt_tokens=int(getattr(raw_usage, "prompt_tokens", 0) or 0),
+                completion_tokens=int(getattr(raw_usage, "completion_tokens", 0) or 0),
+                total_tokens=int(getattr(raw_usage, "total_tokens", 0) or 0),
+            )
+        return ModelOutput(
+            content=content,
+            finish_reason=getattr(choices[0], "finish_reason", None),
+            usage=usage,
+            model=getattr(completion, "model", None),
+            latency_s=latency,
+        )
+
+    def classify_error(self, error: BaseException) -> FailureInfo:
+        """Map SDK exceptions to retry decisions."""
+        import openai
+
+        where = f"{self.endpoint} (model {self.model_name})"
+
+        def message(text: str) -> str:
+            return redact(f"{text} from {where}", [self._api_key])
+
+        if isinstance(error, MalformedResponseError):
+            return FailureInfo("malformed", True, message(f"malformed response: {error}"))
+        if isinstance(error, openai.APITimeoutError):
+            return FailureInfo("timeout", True, message("request timed out"))
+        if isinstance(error, openai.APIConnectionError):
+            cause = error.__cause__ or error
+            return FailureInfo(
+                "connection", True, message(f"connection failed ({type(cause).__name__})")
+            )
+        if isinstance(error, openai.APIResponseValidationError):
+            return FailureInfo("malformed", True, message("malformed response body"))
+        if isinstance(error, openai.APIStatusError):
+            status = error.status_code
+            detail = _error_detail(error)
+            if status == 429:
+                return FailureInfo(
+                    "rate_limit",
+                    True,
+                    message(f"HTTP 429 rate limited{detail}"),
+                    retry_after_s=_retry_after(error.response),
+                )
+            if status in (401, 403):
+                return FailureInfo(
+                    "auth",
+                    False,
+                    message(
+                        f"HTTP {status}: the API key was rejected{detail}; check the key "
+                        "variable (OPENAI_API_KEY or --model-api-key-env / --judge-api-key-env)"
+                    ),
+                    fatal=True,
+                )
+            if status == 404:
+                return FailureInfo(
+                    "not_found",
+                    False,
+                    message(
+                        f"HTTP 404: model or route not found{detail}; check the model "
+                        "name and that the base URL ends with /v1"
+                    ),
+                    fatal=True,
+                )
+            if status in (408, 409) or status >= 500:
+                return FailureInfo(
+                    "server",
+                    True,
+                    message(f"HTTP {status}{detail}"),
+                    retry_after_s=_retry_after(error.response),
+                )
+            return FailureInfo("bad_request", False, message(f"HTTP {status}{detail}"))
+        if isinstance(error, json.JSONDecodeError | UnicodeDecodeError):
+            # The SDK lets a 200 response whose body is not JSON raise this.
+            return FailureInfo("malformed", True, message("response body is not JSON"))
+        return FailureInfo("other", False, message(f"unexpected {type(error).__name__}: {error}"))
+
+    async def preflight(self) -> None:
+        """List models to check reachability and the key; unknown servers may 404 here."""
+        import openai
+
+        client = self._get_client()
+        try:
+            await client.models.list()
+        except openai.APIConnectionError as exc:
+            raise EndpointError(
+                f"cannot reach {self.endpoint}: {type(exc.__cause__ or exc).__name__}; "
+                "check --model-base-url/--judge-base-url and that the server is running"
+            ) from None
+        except openai.APIStatusError as exc:
+            if exc.status_code in (401, 403):
+                raise EndpointError(
+                    f"{self.endpoint} rejected the API key (HTTP {exc.status_code}): set the "
+                    "right key in OPENAI_API_KEY or the variable named by --model-api-key-env "
+                    "/ --judge-api-key-env"
+                ) from None
+            # Many OpenAI-compatible servers lack /models; the first real request decides.
+        except openai.APIError:
+            pass
+
+    async def aclose(self) -> None:
+        """Close the HTTP client."""
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+
+
+def _error_detail(error: Any) -> str:
+    body = getattr(error, "body", None)
+    text = None
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict):
+            text = inner.get("message")
+        elif isinstance(inner, str):
+            text = inner
+    if not text:
+        return ""
+    text = " ".join(str(text).split())
+    return f": {text[:200]}"

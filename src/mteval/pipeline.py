@@ -1,0 +1,448 @@
+"""Library entry points: run an evaluation end to end, resume it, get its results.
+
+``evaluate`` / ``evaluate_async`` take model names and options like the CLI;
+``run`` / ``run_async`` take a :class:`~mteval.config.RunConfig`. All of them
+store every record as it happens, reuse completed work (same command, same
+run) and return :class:`~mteval.analysis.Results`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mteval._version import __version__
+from mteval.analysis.results import Results, load_results
+from mteval.config import (
+    DEFAULT_JUDGE,
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_SYSTEM_MESSAGE,
+    EndpointSettings,
+    RetrySettings,
+    RunConfig,
+)
+from mteval.data.loaders import SourceFiles
+from mteval.data.sources import COMMIT
+from mteval.errors import ConfigError, EndpointError
+from mteval.judges.judge import BenchmarkScorer, LLMJudge
+from mteval.models import Model, PriorityLimiter, RetryPolicy, create_api, resolve_api_key
+from mteval.report.markdown import results_markdown
+from mteval.runner import Runner, RunProgress
+from mteval.store import RunInfo, RunStore
+from mteval.tasks import TaskSpec, get_task, resolve_tasks
+from mteval.types import GenerateConfig, TaskSet
+
+__all__ = [
+    "DEFAULT_DB",
+    "ProgressSnapshot",
+    "evaluate",
+    "evaluate_async",
+    "run",
+    "run_async",
+    "write_outputs",
+]
+
+DEFAULT_DB = "mteval.db"
+
+
+@dataclass(frozen=True)
+class ProgressSnapshot:
+    """What a progress display needs, sampled a few times per second."""
+
+    run_id: str
+    turns_total: int
+    turns_finished: int
+    turns_answered: int
+    turn_errors: int
+    turns_not_run: int
+    judgments_done: int
+    judgment_errors: int
+    in_flight: int
+    requests_sent: int
+    cache_hits: int
+    retries: int
+    elapsed_s: float
+
+
+ProgressCallback = Callable[[ProgressSnapshot], None]
+
+
+@dataclass
+class _Endpoints:
+    model: Model
+    judge: Model | None
+    apis: list[Any] = field(default_factory=list)
+
+
+def _with_limit(task_set: TaskSet, limit: int | None) -> TaskSet:
+    if limit is None:
+        return task_set
+    return TaskSet(name=task_set.name, dialogues=task_set.dialogues[:limit])
+
+
+def _build_endpoints(
+    config: RunConfig, store: RunStore, environ: Mapping[str, str], sleep: Any
+) -> _Endpoints:
+    retry = RetryPolicy(
+        max_attempts=config.retry.max_attempts,
+        base_delay_s=config.retry.base_delay_s,
+        max_delay_s=config.retry.max_delay_s,
+        max_total_s=config.retry.max_total_s,
+    )
+    limiters: dict[str, PriorityLimiter] = {}
+
+    def make(settings: EndpointSettings, limit: int) -> Model:
+        from mteval.models.registry import parse_model_spec
+
+        provider, _ = parse_model_spec(settings.spec)
+        key = resolve_api_key(
+            provider, key_env=settings.api_key_env, base_url=settings.base_url, environ=environ
+        )
+        api = create_api(
+            settings.spec,
+            base_url=settings.base_url,
+            api_key=key,
+            timeout_s=settings.timeout_s,
+            max_connections=limit,
+        )
+        limiter = limiters.get(api.endpoint)
+        if limiter is None:
+            limiter = limiters[api.endpoint] = PriorityLimiter(limit)
+        kwargs: dict[str, Any] = {}
+        if sleep is not None:
+            kwargs["sleep"] = sleep
+        return Model(
+            api, config=settings.generate, retry=retry, limiter=limiter, cache=store, **kwargs
+        )
+
+    model = make(config.model, config.max_connections)
+    judge = None
+    if config.judge is not None:
+        judge = make(config.judge, config.judge_max_connections or config.max_connections)
+    return _Endpoints(model=model, judge=judge)
+
+
+def _snapshot(run_id: str, progress: RunProgress, endpoints: _Endpoints) -> ProgressSnapshot:
+    import time
+
+    models = [m for m in (endpoints.model, endpoints.judge) if m is not None]
+    return ProgressSnapshot(
+        run_id=run_id,
+        turns_total=progress.turns_total,
+        turns_finished=progress.turns_finished,
+        turns_answered=progress.turns_done,
+        turn_errors=progress.turn_errors,
+        turns_not_run=progress.turns_not_run,
+        judgments_done=progress.judgments_done,
+        judgment_errors=progress.judgment_errors,
+        in_flight=sum(m.stats.in_flight for m in models),
+        requests_sent=sum(m.stats.attempts for m in models),
+        cache_hits=sum(m.stats.cache_hits for m in models),
+        retries=sum(m.stats.retries for m in models),
+        elapsed_s=time.monotonic() - progress.started_at,
+    )
+
+
+def write_outputs(results: Results, output_dir: str | os.PathLike[str]) -> tuple[Path, Path]:
+    """Write ``results.json`` and ``results.md`` into ``output_dir``.
+
+    Returns:
+        The two paths.
+    """
+    directory = Path(output_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    json_path = directory / "results.json"
+    tmp = json_path.with_name("results.json.tmp")
+    tmp.write_text(json.dumps(results.model_dump(mode="json"), indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, json_path)
+    md_path = directory / "results.md"
+    md_path.write_text(results_markdown(results), encoding="utf-8")
+    return json_path, md_path
+
+
+def _needs_judge(specs: tuple[TaskSpec, ...]) -> bool:
+    return any(spec.scorer == "judge" for spec in specs)
+
+
+async def run_async(
+    config: RunConfig,
+    *,
+    db_path: str | os.PathLike[str] = DEFAULT_DB,
+    output_dir: str | os.PathLike[str] | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+    resume: str | None = None,
+    new_run: bool = False,
+    on_progress: ProgressCallback | None = None,
+    on_start: Callable[[str, bool], None] | None = None,
+    environ: Mapping[str, str] | None = None,
+    sleep: Any = None,
+) -> Results:
+    """Run (or resume) an evaluation and return its results.
+
+    Args:
+        config: What to run.
+        db_path: The run store.
+        output_dir: Where to write ``results.json`` and ``results.md`` (none if None).
+        data_dir: The MT-Eval sources (default: ``$MTEVAL_DATA_DIR``, cache, download).
+        resume: Continue this run id, with its stored settings (``config`` is ignored).
+        new_run: Start a new run even if one with the same settings exists.
+        on_progress: Called a few times per second with a :class:`ProgressSnapshot`.
+        on_start: Called once with the run id and whether it resumes earlier work.
+        environ: Environment for API keys (default: ``os.environ``).
+        sleep: Backoff sleep override (tests).
+
+    Raises:
+        MtevalError: Bad settings, data or endpoints — before anything is spent
+            when possible; everything finished before a failure stays stored.
+    """
+    env = os.environ if environ is None else environ
+    store = RunStore(db_path)
+    endpoints: _Endpoints | None = None
+    try:
+        if resume is not None:
+            config = RunConfig.model_validate(store.get_run(resume).config["run"])
+        specs = tuple(get_task(name) for name in config.tasks)
+        if _needs_judge(specs) and config.judge is None:
+            raise ConfigError(
+                "the selected tasks need a judge: pass --judge PROVIDER/MODEL "
+                f"(the paper used {DEFAULT_JUDGE})"
+            )
+        sources = SourceFiles(data_dir)
+        work = [(spec, _with_limit(spec.load(sources), config.limit)) for spec in specs]
+        if config.judge is not None:
+            for spec in specs:
+                if spec.judge_template:
+                    sources.template(spec.judge_template)
+        fingerprint = config.fingerprint(data_commit=COMMIT)
+        info: RunInfo | None = store.get_run(resume) if resume is not None else None
+        if info is None and not new_run:
+            info = store.find_run(fingerprint)
+        resumed = info is not None
+        if info is None:
+            info = store.create_run(
+                fingerprint=fingerprint,
+                model=config.model.spec,
+                judge=config.judge.spec if config.judge else None,
+                tasks=config.tasks,
+                config={
+                    "run": config.model_dump(mode="json"),
+                    "n_turns": {spec.name: ts.n_answered for spec, ts in work},
+                },
+                mteval_version=__version__,
+                data_commit=COMMIT,
+            )
+        run_id = info.run_id
+        endpoints = _build_endpoints(config, store, env, sleep)
+        seen: set[str] = set()
+        for model in (endpoints.model, endpoints.judge):
+            if model is not None and model.api.endpoint not in seen:
+                seen.add(model.api.endpoint)
+                await model.api.preflight()
+        store.claim_run(run_id)
+        if on_start is not None:
+            on_start(run_id, resumed)
+        judge = (
+            LLMJudge(
+                model=endpoints.judge,
+                sources=sources,
+                reply_attempts=config.retry.judge_reply_attempts,
+            )
+            if endpoints.judge is not None
+            else None
+        )
+        runner = Runner(
+            model=endpoints.model,
+            system_message=config.model.system_message,
+            scorer=BenchmarkScorer(judge=judge),
+            sink=store.sink(run_id),
+            resume=store.resume_state(run_id),
+        )
+        status = "interrupted"
+        ticker = asyncio.create_task(_tick(run_id, runner, endpoints, store, on_progress))
+        try:
+            await runner.run(work)
+            status = "finished"
+        except EndpointError:
+            status = "failed"
+            raise
+        finally:
+            ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ticker
+            if on_progress is not None:
+                on_progress(_snapshot(run_id, runner.progress, endpoints))
+            summary = {
+                "usage": {
+                    "model": endpoints.model.stats.as_dict(),
+                    "judge": endpoints.judge.stats.as_dict() if endpoints.judge else None,
+                    "wall_time_s": round(
+                        _snapshot(run_id, runner.progress, endpoints).elapsed_s, 3
+                    ),
+                }
+            }
+            store.finish_run(run_id, status=status, summary=summary)
+        results = load_results(store, run_id)
+        if output_dir is not None:
+            write_outputs(results, output_dir)
+        return results
+    finally:
+        if endpoints is not None:
+            for model in (endpoints.model, endpoints.judge):
+                if model is not None:
+                    with contextlib.suppress(Exception):
+                        await model.aclose()
+        store.close()
+
+
+async def _tick(
+    run_id: str,
+    runner: Runner,
+    endpoints: _Endpoints,
+    store: RunStore,
+    on_progress: ProgressCallback | None,
+) -> None:
+    beats = 0
+    while True:
+        await asyncio.sleep(0.2)
+        if on_progress is not None:
+            on_progress(_snapshot(run_id, runner.progress, endpoints))
+        beats += 1
+        if beats % 50 == 0:  # every ~10 s
+            store.heartbeat(run_id)
+
+
+def run(config: RunConfig, **kwargs: Any) -> Results:
+    """Synchronous :func:`run_async`."""
+    return asyncio.run(run_async(config, **kwargs))
+
+
+def _endpoint(
+    spec: str,
+    *,
+    base_url: str | None,
+    api_key_env: str | None,
+    args: Mapping[str, Any] | None,
+    temperature: float | None,
+    max_tokens: int | None,
+    system_message: str | None,
+    timeout_s: float,
+) -> EndpointSettings:
+    generate = GenerateConfig(
+        temperature=temperature, max_tokens=max_tokens, extra=dict(args or {})
+    )
+    return EndpointSettings(
+        spec=spec,
+        base_url=base_url,
+        api_key_env=api_key_env,
+        generate=generate,
+        system_message=system_message,
+        timeout_s=timeout_s,
+    )
+
+
+def build_config(
+    *,
+    model: str,
+    judge: str | None = DEFAULT_JUDGE,
+    tasks: str | list[str] | tuple[str, ...] = "main",
+    model_base_url: str | None = None,
+    judge_base_url: str | None = None,
+    model_api_key_env: str | None = None,
+    judge_api_key_env: str | None = None,
+    model_args: Mapping[str, Any] | None = None,
+    judge_args: Mapping[str, Any] | None = None,
+    temperature: float | None = 0.0,
+    max_tokens: int | None = 1024,
+    system_message: str | None = DEFAULT_SYSTEM_MESSAGE,
+    limit: int | None = None,
+    max_connections: int = DEFAULT_MAX_CONNECTIONS,
+    judge_max_connections: int | None = None,
+    timeout_s: float = 300.0,
+    retry: RetrySettings | None = None,
+) -> RunConfig:
+    """Build a :class:`RunConfig` from CLI-style options (see :func:`evaluate`)."""
+    specs = resolve_tasks(tasks)
+    if limit is not None and limit < 1:
+        raise ConfigError("--limit must be at least 1")
+    if max_connections < 1:
+        raise ConfigError("--max-connections must be at least 1")
+    return RunConfig(
+        model=_endpoint(
+            model,
+            base_url=model_base_url,
+            api_key_env=model_api_key_env,
+            args=model_args,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            system_message=system_message,
+            timeout_s=timeout_s,
+        ),
+        judge=(
+            _endpoint(
+                judge,
+                base_url=judge_base_url,
+                api_key_env=judge_api_key_env,
+                args=judge_args,
+                temperature=0.0,
+                max_tokens=1024,
+                system_message=None,
+                timeout_s=timeout_s,
+            )
+            if judge
+            else None
+        ),
+        tasks=tuple(spec.name for spec in specs),
+        limit=limit,
+        max_connections=max_connections,
+        judge_max_connections=judge_max_connections,
+        retry=retry or RetrySettings(),
+    )
+
+
+async def evaluate_async(
+    *,
+    model: str,
+    judge: str | None = DEFAULT_JUDGE,
+    tasks: str | list[str] | tuple[str, ...] = "main",
+    db_path: str | os.PathLike[str] = DEFAULT_DB,
+    output_dir: str | os.PathLike[str] | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+    new_run: bool = False,
+    on_progress: ProgressCallback | None = None,
+    **options: Any,
+) -> Results:
+    """Evaluate ``model`` on MT-Eval and return its results.
+
+    Args:
+        model: ``provider/model``, e.g. ``openai/gpt-4o-mini``.
+        judge: The judge, ``provider/model`` (default: the paper's gpt-4-0613).
+        tasks: ``main`` (default), ``single``, ``gold``, ``ablations``, ``all``,
+            or task names.
+        db_path: The run store.
+        output_dir: Where to write ``results.json``/``results.md``.
+        data_dir: The MT-Eval sources.
+        new_run: Do not resume an earlier run with the same settings.
+        on_progress: Progress callback.
+        **options: Further :func:`build_config` options (``model_base_url``,
+            ``judge_base_url``, ``limit``, ``max_connections``, ...).
+    """
+    config = build_config(model=model, judge=judge, tasks=tasks, **options)
+    return await run_async(
+        config,
+        db_path=db_path,
+        output_dir=output_dir,
+        data_dir=data_dir,
+        new_run=new_run,
+        on_progress=on_progress,
+    )
+
+
+def evaluate(**kwargs: Any) -> Results:
+    """Synchronous :func:`evaluate_async` (the one sync entry point for scripts)."""
+    return asyncio.run(evaluate_async(**kwargs))

@@ -1,0 +1,303 @@
+"""Play dialogues turn by turn, many at once, and score each turn as soon as it exists.
+
+Dialogues run concurrently; turns within a dialogue run in order, because
+each turn's history holds the model's earlier replies. In gold-history mode
+every turn is independent and all are dispatched at once. A turn is handed
+to the scorer the moment it is answered, while its dialogue goes on.
+
+Requests carry a priority equal to the length of the chain of work still
+behind them (turns left in the dialogue plus the final judgment), so when
+the endpoint's slots are scarce the longest dialogues go first and do not
+become the run's tail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from mteval.errors import EndpointError
+from mteval.models import Model, RequestFailed
+from mteval.runner.messages import build_messages
+from mteval.runner.records import JudgmentRecord, RunSink, TurnRecord
+from mteval.tasks.base import TaskSpec
+from mteval.types import Dialogue, TaskSet
+
+__all__ = ["ResumeState", "RunProgress", "Runner", "TurnKey", "TurnScorer"]
+
+TurnKey = tuple[str, str, int]
+"""(task name, dialogue id, position): identifies an answered turn within a run."""
+
+
+class TurnScorer(Protocol):
+    """Scores one answered turn (programmatic check or LLM judge)."""
+
+    async def score(
+        self,
+        spec: TaskSpec,
+        dialogue: Dialogue,
+        position: int,
+        turn_index: int,
+        response: str,
+        *,
+        previous_attempts: int = 0,
+    ) -> JudgmentRecord:
+        """Return the turn's judgment; failures are judgment records, not exceptions.
+
+        Raises:
+            EndpointError: The judge's endpoint cannot serve the run at all.
+        """
+
+
+@dataclass
+class ResumeState:
+    """What an earlier, interrupted attempt at the same run already finished.
+
+    Attributes:
+        turns: Answered turns, by key: their replies are reused, not requested.
+        judgments: Scored turns, by key: not judged again.
+        judge_attempts: Judge requests already spent on turns whose judging
+            failed, so a retry asks afresh instead of replaying cached replies.
+    """
+
+    turns: Mapping[TurnKey, TurnRecord] = field(default_factory=dict)
+    judgments: Mapping[TurnKey, JudgmentRecord] = field(default_factory=dict)
+    judge_attempts: Mapping[TurnKey, int] = field(default_factory=dict)
+
+
+@dataclass
+class RunProgress:
+    """Live counters of a run, for progress displays."""
+
+    turns_total: int = 0
+    turns_done: int = 0
+    turn_errors: int = 0
+    turns_not_run: int = 0
+    judgments_done: int = 0
+    judgment_errors: int = 0
+    started_at: float = field(default_factory=time.monotonic)
+
+    @property
+    def turns_finished(self) -> int:
+        """Turns with an outcome: answered, failed or not run."""
+        return self.turns_done + self.turn_errors + self.turns_not_run
+
+
+class Runner:
+    """Plays task sets against a model and hands answered turns to a scorer.
+
+    Args:
+        model: The model under evaluation.
+        system_message: System message sent first in every request.
+        scorer: Scores answered turns (None: generation only).
+        sink: Receives every record as it happens.
+        resume: Work already finished by an earlier attempt at this run.
+    """
+
+    def __init__(
+        self,
+        *,
+        model: Model,
+        system_message: str | None,
+        scorer: TurnScorer | None,
+        sink: RunSink,
+        resume: ResumeState | None = None,
+    ) -> None:
+        self.model = model
+        self.system_message = system_message
+        self.scorer = scorer
+        self.sink = sink
+        self.resume = resume or ResumeState()
+        self.progress = RunProgress()
+        self._scoring: set[asyncio.Task[None]] = set()
+
+    async def run(self, work: Sequence[tuple[TaskSpec, TaskSet]]) -> RunProgress:
+        """Play every dialogue of every task set; return the final counters.
+
+        Raises:
+            EndpointError: An endpoint rejected the run outright; everything
+                finished before that is already recorded.
+        """
+        self.progress = RunProgress(turns_total=sum(ts.n_answered for _, ts in work))
+        jobs: list[asyncio.Task[None]] = []
+        for spec, task_set in work:
+            for dialogue in task_set.with_record_ids():
+                if spec.history == "gold":
+                    for k, position in enumerate(_answered_positions(dialogue)):
+                        jobs.append(
+                            asyncio.create_task(self._play_turn(spec, dialogue, position, k + 1))
+                        )
+                else:
+                    jobs.append(asyncio.create_task(self._play_dialogue(spec, dialogue)))
+        try:
+            await asyncio.gather(*jobs)
+            while self._scoring:
+                await asyncio.gather(*list(self._scoring))
+        except BaseException:
+            pending = [t for t in [*jobs, *self._scoring] if not t.done()]
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+            raise
+        return self.progress
+
+    async def _play_dialogue(self, spec: TaskSpec, dialogue: Dialogue) -> None:
+        positions = _answered_positions(dialogue)
+        replies: dict[int, str] = {}
+        failure: str | None = None
+        for k, position in enumerate(positions):
+            turn_index = k + 1
+            if failure is not None:
+                self._not_run(spec, dialogue, position, turn_index, failure)
+                continue
+            reply = await self._answer(
+                spec, dialogue, position, turn_index, replies, priority=len(positions) - k + 1
+            )
+            if reply is None:
+                turn_id = dialogue.turns[position].id
+                failure = f"not run: turn {turn_id} of this dialogue failed"
+            else:
+                replies[position] = reply
+
+    async def _play_turn(
+        self, spec: TaskSpec, dialogue: Dialogue, position: int, turn_index: int
+    ) -> None:
+        await self._answer(spec, dialogue, position, turn_index, {}, priority=2)
+
+    async def _answer(
+        self,
+        spec: TaskSpec,
+        dialogue: Dialogue,
+        position: int,
+        turn_index: int,
+        replies: Mapping[int, str],
+        *,
+        priority: float,
+    ) -> str | None:
+        key: TurnKey = (spec.name, dialogue.id, position)
+        turn = dialogue.turns[position]
+        done = self.resume.turns.get(key)
+        if done is not None and done.status == "answered" and done.response is not None:
+            self.progress.turns_done += 1
+            self._schedule_scoring(spec, dialogue, position, turn_index, done.response)
+            return done.response
+        messages = build_messages(
+            dialogue,
+            position,
+            replies=replies,
+            history=spec.history,
+            system_message=self.system_message,
+        )
+        try:
+            output = await self.model.generate(messages, priority=priority)
+        except RequestFailed as exc:
+            self.progress.turn_errors += 1
+            self.sink.turn_finished(
+                TurnRecord(
+                    task=spec.name,
+                    dialogue_id=dialogue.id,
+                    position=position,
+                    turn_id=turn.id,
+                    turn_index=turn_index,
+                    status="error",
+                    error=str(exc),
+                    attempts=exc.attempts,
+                )
+            )
+            return None
+        usage = output.usage
+        self.sink.turn_finished(
+            TurnRecord(
+                task=spec.name,
+                dialogue_id=dialogue.id,
+                position=position,
+                turn_id=turn.id,
+                turn_index=turn_index,
+                status="answered",
+                response=output.content,
+                finish_reason=output.finish_reason,
+                completion_key=output.key,
+                attempts=0 if output.cached else output.attempts,
+                latency_s=output.latency_s,
+                prompt_tokens=usage.prompt_tokens if usage else 0,
+                completion_tokens=usage.completion_tokens if usage else 0,
+                cached=output.cached,
+            )
+        )
+        self.progress.turns_done += 1
+        self._schedule_scoring(spec, dialogue, position, turn_index, output.content)
+        return output.content
+
+    def _not_run(
+        self, spec: TaskSpec, dialogue: Dialogue, position: int, turn_index: int, reason: str
+    ) -> None:
+        self.progress.turns_not_run += 1
+        self.sink.turn_finished(
+            TurnRecord(
+                task=spec.name,
+                dialogue_id=dialogue.id,
+                position=position,
+                turn_id=dialogue.turns[position].id,
+                turn_index=turn_index,
+                status="not_run",
+                error=reason,
+            )
+        )
+
+    def _schedule_scoring(
+        self, spec: TaskSpec, dialogue: Dialogue, position: int, turn_index: int, response: str
+    ) -> None:
+        if self.scorer is None:
+            return
+        key: TurnKey = (spec.name, dialogue.id, position)
+        done = self.resume.judgments.get(key)
+        if done is not None and done.status == "scored":
+            self.progress.judgments_done += 1
+            return
+        task = asyncio.create_task(self._score(spec, dialogue, position, turn_index, response, key))
+        self._scoring.add(task)
+        task.add_done_callback(self._scoring.discard)
+
+    async def _score(
+        self,
+        spec: TaskSpec,
+        dialogue: Dialogue,
+        position: int,
+        turn_index: int,
+        response: str,
+        key: TurnKey,
+    ) -> None:
+        assert self.scorer is not None
+        try:
+            record = await self.scorer.score(
+                spec,
+                dialogue,
+                position,
+                turn_index,
+                response,
+                previous_attempts=self.resume.judge_attempts.get(key, 0),
+            )
+        except (EndpointError, asyncio.CancelledError):
+            raise
+        except Exception as exc:  # a scorer bug must not kill the run: record it
+            record = JudgmentRecord(
+                task=spec.name,
+                dialogue_id=dialogue.id,
+                position=position,
+                turn_index=turn_index,
+                method=spec.scorer,
+                status="error",
+                error=f"scoring failed: {type(exc).__name__}: {exc}",
+            )
+        if record.status == "scored":
+            self.progress.judgments_done += 1
+        else:
+            self.progress.judgment_errors += 1
+        self.sink.judgment_finished(record)
+
+
+def _answered_positions(dialogue: Dialogue) -> list[int]:
+    return [i for i, turn in enumerate(dialogue.turns) if turn.do_inference]

@@ -1,0 +1,116 @@
+"""Aggregate turn scores into task, category and benchmark scores.
+
+Exactly as the benchmark's ``calculate_score.py``: a task's score is the
+mean over its scored turns; a category's score is the mean over all scored
+turns of its multi-turn tasks pooled (recollection pools classification and
+global-instruction turns); the average is the mean of the category scores.
+Turns that failed, were not run, or whose judgment failed are excluded from
+every mean and counted apart.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+
+from pydantic import BaseModel, ConfigDict
+
+from mteval.runner.records import JudgmentRecord, TurnRecord
+from mteval.types import CATEGORIES, Category
+
+__all__ = ["TaskScore", "category_scores", "mean", "summarize_task"]
+
+
+class TaskScore(BaseModel):
+    """One task's score and counts.
+
+    Attributes:
+        score: Mean score over scored turns (None when none was scored).
+        n_turns: Answered turns the task has (in this run's selection).
+        n_scored: Turns with a score.
+        n_turn_errors: Turns whose request failed for good.
+        n_not_run: Turns skipped because an earlier turn of their dialogue failed.
+        n_judge_errors: Turns answered but not scored (unusable judge replies).
+        n_pending: Turns without an outcome yet (an interrupted run).
+        per_turn: Mean score by answered-turn index (1-based).
+        per_turn_n: Number of scored turns by answered-turn index.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    score: float | None
+    n_turns: int
+    n_scored: int
+    n_turn_errors: int
+    n_not_run: int
+    n_judge_errors: int
+    n_pending: int
+    per_turn: dict[int, float]
+    per_turn_n: dict[int, int]
+
+    @property
+    def n_errors(self) -> int:
+        """Turn errors plus judge errors (not-run turns are counted apart)."""
+        return self.n_turn_errors + self.n_judge_errors
+
+
+def mean(values: Sequence[float]) -> float | None:
+    """Arithmetic mean, or None for no values."""
+    return sum(values) / len(values) if values else None
+
+
+def summarize_task(
+    *,
+    n_turns: int,
+    turns: Iterable[TurnRecord],
+    judgments: Iterable[JudgmentRecord],
+) -> TaskScore:
+    """Summarise one task's records.
+
+    Args:
+        n_turns: How many answered turns the task has.
+        turns: Its turn records (one per turn with an outcome).
+        judgments: Its judgment records (one per judged turn).
+    """
+    turn_list = list(turns)
+    judgment_list = list(judgments)
+    scored = [j for j in judgment_list if j.status == "scored" and j.score is not None]
+    judge_errors = sum(1 for j in judgment_list if j.status == "error")
+    by_index: dict[int, list[float]] = defaultdict(list)
+    for judgment in scored:
+        assert judgment.score is not None
+        by_index[judgment.turn_index].append(judgment.score)
+    values = [j.score for j in scored if j.score is not None]
+    n_errors = sum(1 for t in turn_list if t.status == "error")
+    n_not_run = sum(1 for t in turn_list if t.status == "not_run")
+    finished = len(values) + judge_errors + n_errors + n_not_run
+    return TaskScore(
+        score=mean(values),
+        n_turns=n_turns,
+        n_scored=len(values),
+        n_turn_errors=n_errors,
+        n_not_run=n_not_run,
+        n_judge_errors=judge_errors,
+        n_pending=max(0, n_turns - finished),
+        per_turn={index: sum(v) / len(v) for index, v in sorted(by_index.items())},
+        per_turn_n={index: len(v) for index, v in sorted(by_index.items())},
+    )
+
+
+def category_scores(
+    pooled: Mapping[Category, Sequence[float]],
+) -> tuple[dict[Category, float | None], float | None]:
+    """Return per-category pooled means and their average.
+
+    Args:
+        pooled: For each category, every scored turn of its main (multi-turn,
+            own-history) tasks.
+
+    Returns:
+        The category means (None where nothing was scored) and the mean of
+        the available category means (None if none), as the benchmark's table
+        averages the columns it has.
+    """
+    means: dict[Category, float | None] = {c: mean(list(pooled.get(c, ()))) for c in CATEGORIES}
+    present = [v for v in means.values() if v is not None]
+    return means, (sum(present) / len(present) if present else None)

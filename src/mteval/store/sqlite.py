@@ -1,0 +1,614 @@
+"""The run store: one SQLite database (WAL) per project folder.
+
+It holds runs, every completion (request messages and settings, reply,
+tokens, latency) — which doubles as the completion cache — and each turn's
+outcome and judgment. Records are written as they happen by a single writer
+thread in small transactions, so a crash (even ``kill -9``) loses at most the
+last few milliseconds, and the database stays consistent: SQLite's WAL
+journal makes every commit atomic.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import socket
+import sqlite3
+import threading
+import time
+import uuid
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mteval.errors import StoreError
+from mteval.runner.records import JudgmentRecord, TurnRecord
+from mteval.runner.runner import ResumeState, TurnKey
+from mteval.types import ModelOutput, Usage
+
+__all__ = ["SCHEMA_VERSION", "RunInfo", "RunStore", "StoreSink"]
+
+SCHEMA_VERSION = 1
+_BUSY_TIMEOUT_MS = 60_000
+_HEARTBEAT_STALE_S = 120.0
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL,
+    status TEXT NOT NULL,
+    model TEXT NOT NULL,
+    judge TEXT,
+    tasks TEXT NOT NULL,
+    config TEXT NOT NULL,
+    mteval_version TEXT,
+    data_commit TEXT,
+    owner_pid INTEGER,
+    owner_host TEXT,
+    heartbeat_at REAL,
+    summary TEXT
+);
+CREATE INDEX IF NOT EXISTS runs_by_fingerprint ON runs (fingerprint, created_at);
+CREATE TABLE IF NOT EXISTS completions (
+    key TEXT PRIMARY KEY,
+    request BLOB NOT NULL,
+    content TEXT NOT NULL,
+    finish_reason TEXT,
+    model TEXT,
+    prompt_tokens INTEGER NOT NULL DEFAULT 0,
+    completion_tokens INTEGER NOT NULL DEFAULT 0,
+    latency_s REAL NOT NULL DEFAULT 0,
+    attempts INTEGER NOT NULL DEFAULT 1,
+    created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS turns (
+    run_id TEXT NOT NULL,
+    task TEXT NOT NULL,
+    dialogue_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    turn_id TEXT NOT NULL,
+    turn_index INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    response TEXT,
+    finish_reason TEXT,
+    completion_key TEXT,
+    error TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    latency_s REAL NOT NULL DEFAULT 0,
+    prompt_tokens INTEGER NOT NULL DEFAULT 0,
+    completion_tokens INTEGER NOT NULL DEFAULT 0,
+    cached INTEGER NOT NULL DEFAULT 0,
+    updated_at REAL NOT NULL,
+    PRIMARY KEY (run_id, task, dialogue_id, position)
+);
+CREATE TABLE IF NOT EXISTS judgments (
+    run_id TEXT NOT NULL,
+    task TEXT NOT NULL,
+    dialogue_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    turn_index INTEGER NOT NULL,
+    method TEXT NOT NULL,
+    status TEXT NOT NULL,
+    score REAL,
+    rationale TEXT,
+    judge_key TEXT,
+    prompt_key TEXT,
+    error TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    updated_at REAL NOT NULL,
+    PRIMARY KEY (run_id, task, dialogue_id, position)
+);
+"""
+
+_TURN_COLUMNS = (
+    "task",
+    "dialogue_id",
+    "position",
+    "turn_id",
+    "turn_index",
+    "status",
+    "response",
+    "finish_reason",
+    "completion_key",
+    "error",
+    "attempts",
+    "latency_s",
+    "prompt_tokens",
+    "completion_tokens",
+    "cached",
+)
+_JUDGMENT_COLUMNS = (
+    "task",
+    "dialogue_id",
+    "position",
+    "turn_index",
+    "method",
+    "status",
+    "score",
+    "rationale",
+    "judge_key",
+    "prompt_key",
+    "error",
+    "attempts",
+)
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """A run's row in the store."""
+
+    run_id: str
+    fingerprint: str
+    created_at: float
+    updated_at: float
+    status: str
+    model: str
+    judge: str | None
+    tasks: tuple[str, ...]
+    config: dict[str, Any]
+    mteval_version: str | None
+    data_commit: str | None
+    summary: dict[str, Any] | None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> RunInfo:
+        """Build from a ``runs`` row."""
+        return cls(
+            run_id=row["run_id"],
+            fingerprint=row["fingerprint"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+            status=row["status"],
+            model=row["model"],
+            judge=row["judge"],
+            tasks=tuple(json.loads(row["tasks"])),
+            config=json.loads(row["config"]),
+            mteval_version=row["mteval_version"],
+            data_commit=row["data_commit"],
+            summary=json.loads(row["summary"]) if row["summary"] else None,
+        )
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(
+        str(path), timeout=_BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+    )
+    connection.row_factory = sqlite3.Row
+    connection.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+    return connection
+
+
+class _Writer(threading.Thread):
+    """The single writer: applies queued statements in batched transactions."""
+
+    def __init__(self, path: Path, on_commit: Any) -> None:
+        super().__init__(name="mteval-store-writer", daemon=True)
+        self._path = path
+        self._queue: queue.Queue[Any] = queue.Queue()
+        self._on_commit = on_commit
+        self.error: BaseException | None = None
+        self.batches = 0
+
+    def submit(self, sql: str, params: tuple[Any, ...], tag: Any = None) -> None:
+        if self.error is not None:
+            raise StoreError(f"the run store cannot be written: {self.error}")
+        self._queue.put((sql, params, tag))
+
+    def flush(self) -> None:
+        done = threading.Event()
+        self._queue.put(("__flush__", done))
+        while not done.wait(0.2):
+            if not self.is_alive():
+                break
+        if self.error is not None:
+            raise StoreError(f"the run store cannot be written: {self.error}")
+
+    def stop(self) -> None:
+        self._queue.put(None)
+        self.join(timeout=30)
+
+    def run(self) -> None:
+        connection = _connect(self._path)
+        try:
+            while True:
+                item = self._queue.get()
+                if item is None:
+                    return
+                batch = [item]
+                # Take whatever else is waiting, briefly, to commit together.
+                deadline = time.monotonic() + 0.005
+                while len(batch) < 2000:
+                    try:
+                        batch.append(self._queue.get(timeout=max(0.0, deadline - time.monotonic())))
+                    except queue.Empty:
+                        break
+                stop = any(entry is None for entry in batch)
+                self._apply(connection, [e for e in batch if e is not None])
+                if stop:
+                    return
+        except BaseException as exc:  # keep the error for the caller; never die silently
+            self.error = exc
+        finally:
+            connection.close()
+
+    def _apply(self, connection: sqlite3.Connection, batch: list[Any]) -> None:
+        flushes = [e[1] for e in batch if e[0] == "__flush__"]
+        statements = [e for e in batch if e[0] != "__flush__"]
+        if statements:
+            for attempt in range(10):
+                try:
+                    connection.execute("BEGIN IMMEDIATE")
+                    for sql, params, _tag in statements:
+                        connection.execute(sql, params)
+                    connection.execute("COMMIT")
+                    break
+                except sqlite3.OperationalError as exc:
+                    if connection.in_transaction:
+                        connection.execute("ROLLBACK")
+                    if "locked" not in str(exc) and "busy" not in str(exc):
+                        raise
+                    time.sleep(0.05 * (attempt + 1))
+            else:
+                raise StoreError("the database stayed locked by another process")
+            self.batches += 1
+            self._on_commit([tag for _sql, _params, tag in statements if tag is not None])
+        for done in flushes:
+            done.set()
+
+
+class RunStore:
+    """An mteval run store (SQLite, WAL mode).
+
+    Args:
+        path: The database file (created if absent).
+
+    Raises:
+        StoreError: The file is not an SQLite database or not an mteval store.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        if self.path.parent and not self.path.parent.exists():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = _connect(self.path)
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            self._init_schema()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"{self.path} is not a usable mteval database ({exc}): pass another file with "
+                "--db, or move this one away"
+            ) from None
+        self._pending: dict[str, ModelOutput] = {}
+        self._writer = _Writer(self.path, self._committed)
+        self._writer.start()
+        self._closed = False
+
+    def _init_schema(self) -> None:
+        row = None
+        try:
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        except sqlite3.OperationalError:
+            pass
+        if row is not None and int(row["value"]) > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} was written by a newer mteval (schema {row['value']}); upgrade mteval"
+            )
+        self._db.execute("BEGIN IMMEDIATE")
+        for statement in _SCHEMA.split(";"):
+            if statement.strip():
+                self._db.execute(statement)
+        self._db.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
+            (str(SCHEMA_VERSION),),
+        )
+        self._db.execute("COMMIT")
+
+    # -- lifecycle ------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Wait until everything queued is committed."""
+        self._writer.flush()
+
+    def close(self) -> None:
+        """Commit what is queued and close."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._writer.flush()
+        finally:
+            self._writer.stop()
+            self._db.close()
+
+    def __enter__(self) -> RunStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _committed(self, tags: list[Any]) -> None:
+        for tag in tags:
+            self._pending.pop(tag, None)
+
+    # -- runs ---------------------------------------------------------------------
+
+    def create_run(
+        self,
+        *,
+        fingerprint: str,
+        model: str,
+        judge: str | None,
+        tasks: Iterable[str],
+        config: dict[str, Any],
+        mteval_version: str,
+        data_commit: str,
+    ) -> RunInfo:
+        """Create a run (status ``running``) and return it."""
+        now = time.time()
+        run_id = time.strftime("%Y%m%d-%H%M%S", time.gmtime(now)) + "-" + uuid.uuid4().hex[:6]
+        self._db.execute(
+            "INSERT INTO runs (run_id, fingerprint, created_at, updated_at, status, model, judge,"
+            " tasks, config, mteval_version, data_commit) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                run_id,
+                fingerprint,
+                now,
+                now,
+                "created",
+                model,
+                judge,
+                json.dumps(list(tasks)),
+                json.dumps(config, sort_keys=True),
+                mteval_version,
+                data_commit,
+            ),
+        )
+        return self.get_run(run_id)
+
+    def get_run(self, run_id: str) -> RunInfo:
+        """Return a run.
+
+        Raises:
+            StoreError: No such run.
+        """
+        row = self._db.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise StoreError(
+                f"no run {run_id!r} in {self.path}: `mteval runs` lists the runs it holds"
+            )
+        return RunInfo.from_row(row)
+
+    def find_run(self, fingerprint: str) -> RunInfo | None:
+        """Return the latest run with this fingerprint, if any."""
+        row = self._db.execute(
+            "SELECT * FROM runs WHERE fingerprint = ? ORDER BY created_at DESC LIMIT 1",
+            (fingerprint,),
+        ).fetchone()
+        return RunInfo.from_row(row) if row else None
+
+    def list_runs(self) -> list[RunInfo]:
+        """Return every run, newest first."""
+        rows = self._db.execute("SELECT * FROM runs ORDER BY created_at DESC").fetchall()
+        return [RunInfo.from_row(row) for row in rows]
+
+    def claim_run(self, run_id: str) -> None:
+        """Mark this process as the run's owner.
+
+        Raises:
+            StoreError: Another live process is running it right now.
+        """
+        me, host, now = os.getpid(), socket.gethostname(), time.time()
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            row = self._db.execute(
+                "SELECT owner_pid, owner_host, heartbeat_at, status FROM runs WHERE run_id = ?",
+                (run_id,),
+            ).fetchone()
+            if row is None:
+                raise StoreError(f"no run {run_id!r} in {self.path}")
+            pid, owner_host, beat = row["owner_pid"], row["owner_host"], row["heartbeat_at"] or 0
+            if (
+                row["status"] == "running"
+                and pid
+                and pid != me
+                and now - beat < _HEARTBEAT_STALE_S
+                and (owner_host != host or _pid_alive(pid))
+            ):
+                raise StoreError(
+                    f"run {run_id} is being run by another process (pid {pid} on {owner_host}): "
+                    "wait for it to finish, or start a separate run with --new-run"
+                )
+            self._db.execute(
+                "UPDATE runs SET owner_pid = ?, owner_host = ?, heartbeat_at = ?, status = ?,"
+                " updated_at = ? WHERE run_id = ?",
+                (me, host, now, "running", now, run_id),
+            )
+            self._db.execute("COMMIT")
+        except BaseException:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise
+
+    def heartbeat(self, run_id: str) -> None:
+        """Refresh this process's claim on the run (queued)."""
+        now = time.time()
+        self._writer.submit(
+            "UPDATE runs SET heartbeat_at = ?, updated_at = ? WHERE run_id = ? AND owner_pid = ?",
+            (now, now, run_id, os.getpid()),
+        )
+
+    def finish_run(self, run_id: str, *, status: str, summary: dict[str, Any] | None) -> None:
+        """Record the run's final status and summary, and release it."""
+        self.flush()
+        now = time.time()
+        self._writer.submit(
+            "UPDATE runs SET status = ?, summary = ?, updated_at = ?, owner_pid = NULL"
+            " WHERE run_id = ?",
+            (status, json.dumps(summary, sort_keys=True) if summary else None, now, run_id),
+        )
+        self.flush()
+
+    # -- completions (the cache) -----------------------------------------------------
+
+    def get(self, key: str) -> ModelOutput | None:
+        """Return the completion stored under ``key`` (the cache lookup)."""
+        pending = self._pending.get(key)
+        if pending is not None:
+            return pending
+        row = self._db.execute(
+            "SELECT content, finish_reason, model, prompt_tokens, completion_tokens, latency_s,"
+            " attempts FROM completions WHERE key = ?",
+            (key,),
+        ).fetchone()
+        if row is None:
+            return None
+        return ModelOutput(
+            content=row["content"],
+            finish_reason=row["finish_reason"],
+            model=row["model"],
+            usage=Usage(
+                prompt_tokens=row["prompt_tokens"],
+                completion_tokens=row["completion_tokens"],
+                total_tokens=row["prompt_tokens"] + row["completion_tokens"],
+            ),
+            latency_s=row["latency_s"],
+            attempts=row["attempts"],
+            key=key,
+        )
+
+    def put(self, key: str, request_json: str, output: ModelOutput) -> None:
+        """Store a completion (queued; visible to :meth:`get` at once)."""
+        self._pending[key] = output
+        usage = output.usage or Usage()
+        self._writer.submit(
+            "INSERT OR IGNORE INTO completions (key, request, content, finish_reason, model,"
+            " prompt_tokens, completion_tokens, latency_s, attempts, created_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (
+                key,
+                zlib.compress(request_json.encode("utf-8"), 1),
+                output.content,
+                output.finish_reason,
+                output.model,
+                usage.prompt_tokens,
+                usage.completion_tokens,
+                output.latency_s,
+                output.attempts,
+                time.time(),
+            ),
+            tag=key,
+        )
+
+    def request(self, key: str) -> dict[str, Any] | None:
+        """Return the stored request (endpoint, model, messages, settings) of a completion."""
+        row = self._db.execute("SELECT request FROM completions WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            return None
+        value: dict[str, Any] = json.loads(zlib.decompress(row["request"]).decode("utf-8"))
+        return value
+
+    def completion_count(self) -> int:
+        """Number of stored completions."""
+        return int(self._db.execute("SELECT COUNT(*) FROM completions").fetchone()[0])
+
+    # -- turns and judgments -------------------------------------------------------------
+
+    def sink(self, run_id: str) -> StoreSink:
+        """Return a :class:`~mteval.runner.RunSink` writing into run ``run_id``."""
+        return StoreSink(self, run_id)
+
+    def _write_turn(self, run_id: str, record: TurnRecord) -> None:
+        values = [getattr(record, c) for c in _TURN_COLUMNS]
+        values[_TURN_COLUMNS.index("cached")] = int(record.cached)
+        columns = ", ".join(("run_id", *_TURN_COLUMNS, "updated_at"))
+        marks = ", ".join("?" * (len(_TURN_COLUMNS) + 2))
+        self._writer.submit(
+            f"INSERT OR REPLACE INTO turns ({columns}) VALUES ({marks})",
+            (run_id, *values, time.time()),
+        )
+
+    def _write_judgment(self, run_id: str, record: JudgmentRecord) -> None:
+        values = [getattr(record, c) for c in _JUDGMENT_COLUMNS]
+        columns = ", ".join(("run_id", *_JUDGMENT_COLUMNS, "updated_at"))
+        marks = ", ".join("?" * (len(_JUDGMENT_COLUMNS) + 2))
+        self._writer.submit(
+            f"INSERT OR REPLACE INTO judgments ({columns}) VALUES ({marks})",
+            (run_id, *values, time.time()),
+        )
+
+    def turns(self, run_id: str, task: str | None = None) -> list[TurnRecord]:
+        """Return a run's turn records (optionally one task's), in a stable order."""
+        sql = f"SELECT {', '.join(_TURN_COLUMNS)} FROM turns WHERE run_id = ?"
+        params: tuple[Any, ...] = (run_id,)
+        if task is not None:
+            sql += " AND task = ?"
+            params += (task,)
+        rows = self._db.execute(sql + " ORDER BY task, dialogue_id, position", params).fetchall()
+        return [
+            TurnRecord.model_validate({**dict(row), "cached": bool(row["cached"])})
+            for row in rows
+        ]
+
+    def judgments(self, run_id: str, task: str | None = None) -> list[JudgmentRecord]:
+        """Return a run's judgment records (optionally one task's)."""
+        sql = f"SELECT {', '.join(_JUDGMENT_COLUMNS)} FROM judgments WHERE run_id = ?"
+        params: tuple[Any, ...] = (run_id,)
+        if task is not None:
+            sql += " AND task = ?"
+            params += (task,)
+        rows = self._db.execute(sql + " ORDER BY task, dialogue_id, position", params).fetchall()
+        return [JudgmentRecord.model_validate(dict(row)) for row in rows]
+
+    def resume_state(self, run_id: str) -> ResumeState:
+        """Return what run ``run_id`` already finished, for resuming it."""
+        turns: dict[TurnKey, TurnRecord] = {}
+        for record in self.turns(run_id):
+            if record.status == "answered":
+                turns[(record.task, record.dialogue_id, record.position)] = record
+        judgments: dict[TurnKey, JudgmentRecord] = {}
+        attempts: dict[TurnKey, int] = {}
+        for judgment in self.judgments(run_id):
+            key = (judgment.task, judgment.dialogue_id, judgment.position)
+            if judgment.status == "scored":
+                judgments[key] = judgment
+            else:
+                attempts[key] = judgment.attempts
+        return ResumeState(turns=turns, judgments=judgments, judge_attempts=attempts)
+
+    def integrity_check(self) -> str:
+        """Run ``PRAGMA integrity_check`` and return its verdict (``ok`` when sound)."""
+        return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
+
+
+class StoreSink:
+    """Writes a run's records into the store (implements :class:`~mteval.runner.RunSink`)."""
+
+    def __init__(self, store: RunStore, run_id: str) -> None:
+        self.store = store
+        self.run_id = run_id
+
+    def turn_finished(self, record: TurnRecord) -> None:
+        """Queue a turn record."""
+        self.store._write_turn(self.run_id, record)
+
+    def judgment_finished(self, record: JudgmentRecord) -> None:
+        """Queue a judgment record."""
+        self.store._write_judgment(self.run_id, record)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

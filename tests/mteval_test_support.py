@@ -1,0 +1,129 @@
+"""Helpers shared by the test suite: the shared data folders and local processes.
+
+Tests never reach the internet: the MT-Eval sources and NLTK's punkt_tab come
+from ``../shared`` beside the checkout (CI does the same), and every model or
+judge is a scripted OpenAI-compatible server on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("MTEVAL_SHARED_DIR", REPO.parent / "shared"))
+DATA_DIR = Path(os.environ.get("MTEVAL_DATA_DIR") or SHARED / "mt-eval")
+NLTK_DIR = Path(os.environ.get("NLTK_DATA") or SHARED / "nltk_data")
+
+# Set before any test module imports NLTK or mteval.
+os.environ["MTEVAL_DATA_DIR"] = str(DATA_DIR)
+os.environ["NLTK_DATA"] = str(NLTK_DIR)
+
+SECRET_VARS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID")
+PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
+
+
+def subprocess_env(**extra: str) -> dict[str, str]:
+    """An environment for child processes: the shared data, no keys, no proxies."""
+    env = {k: v for k, v in os.environ.items() if k not in (*SECRET_VARS, *PROXY_VARS)}
+    env["MTEVAL_DATA_DIR"] = str(DATA_DIR)
+    env["NLTK_DATA"] = str(NLTK_DIR)
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra)
+    return env
+
+
+class EndpointProcess:
+    """A mock endpoint in its own process (as a real server would be)."""
+
+    def __init__(self, config: dict[str, Any], workdir: Path, *, log: bool = False) -> None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.config_path = workdir / "endpoint.json"
+        self.config_path.write_text(json.dumps(config), encoding="utf-8")
+        self.log_path = workdir / "requests.jsonl" if log else None
+        command = [
+            sys.executable,
+            "-m",
+            "mteval.testing.endpoint",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--config",
+            str(self.config_path),
+        ]
+        if self.log_path is not None:
+            command += ["--log", str(self.log_path)]
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=subprocess_env()
+        )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline().strip()
+        if not line.startswith("READY "):
+            self.process.kill()
+            raise RuntimeError(f"mock endpoint failed to start: {line!r}")
+        self.base_url = line.split(" ", 1)[1]
+
+    def stats(self) -> dict[str, Any]:
+        import urllib.request
+
+        root = self.base_url.rsplit("/v1", 1)[0]
+        with urllib.request.urlopen(root + "/stats", timeout=10) as response:
+            data: dict[str, Any] = json.loads(response.read())
+        return data
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def run_cli(
+    args: list[str], *, cwd: Path, env: dict[str, str] | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    """Run the real ``mteval`` CLI in a child process."""
+    return subprocess.run(
+        [sys.executable, "-m", "mteval.cli", *args],
+        cwd=cwd,
+        env=env or subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def reference_replies(task_names: list[str]) -> dict[str, str]:
+    """{sha256(user message): reference reply} for every answered turn with a reference.
+
+    A mock model answering with this map replays the benchmark's reference
+    replies (``ReplayPolicy``).
+    """
+    import hashlib
+
+    from mteval.data import SourceFiles
+    from mteval.tasks import TASKS
+
+    sources = SourceFiles(DATA_DIR)
+    replies: dict[str, str] = {}
+    for name in task_names:
+        for dialogue in TASKS[name].load(sources).dialogues:
+            for turn in dialogue.turns:
+                if turn.do_inference and turn.reference:
+                    replies[hashlib.sha256(turn.user.encode("utf-8")).hexdigest()] = turn.reference
+    return replies
+
+
+def request_body_key(request: dict[str, Any]) -> str:
+    """The mock endpoint's key for a stored completion's request (canonical body hash)."""
+    from mteval.types import stable_hash
+
+    body = {"model": request["model"], "messages": request["messages"], **request["settings"]}
+    return stable_hash(body)

@@ -1,0 +1,106 @@
+"""Architecture rules: layers import downwards only; packages declare their public surface."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "mteval"
+
+# Lower rank = lower layer. A module may import modules of its own or a lower rank.
+RANKS = {
+    "types": 0,
+    "errors": 0,
+    "config": 0,
+    "_version": 0,
+    "text": 1,
+    "instructions": 1,
+    "data": 2,
+    "tasks": 3,
+    "models": 4,
+    "runner": 5,
+    "scoring": 6,
+    "judges": 7,
+    "store": 8,
+    "analysis": 9,
+    "report": 10,
+    "pipeline": 11,
+    "cli_report": 12,
+    "cli": 12,
+}
+# The mock endpoint is a leaf for tests and benchmarks: it may use only the bottom layer.
+LEAVES = {"testing": 0}
+
+
+def layer_of(module: str) -> str:
+    return module.split(".")[1] if module.count(".") >= 1 else ""
+
+
+def imports_of(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return {name for name in found if name == "mteval" or name.startswith("mteval.")}
+
+
+def modules() -> list[tuple[str, Path]]:
+    out = []
+    for path in sorted(SRC.rglob("*.py")):
+        rel = path.relative_to(SRC.parent).with_suffix("")
+        out.append((".".join(rel.parts), path))
+    return out
+
+
+@pytest.mark.parametrize(("module", "path"), modules(), ids=lambda v: str(v))
+def test_layers_import_downwards_only(module: str, path: Path) -> None:
+    layer = layer_of(module)
+    if module in ("mteval", "mteval.__init__"):
+        return  # the package root re-exports lazily
+    if layer in LEAVES:
+        allowed = LEAVES[layer]
+        for name in imports_of(path):
+            target = layer_of(name)
+            assert target == layer or RANKS.get(target, 99) <= allowed, f"{module} imports {name}"
+        return
+    assert layer in RANKS, f"{module}: unknown layer {layer!r}; add it to RANKS"
+    for name in imports_of(path):
+        target = layer_of(name)
+        assert target not in LEAVES, f"{module} imports the test-only {name}"
+        assert RANKS.get(target, 99) <= RANKS[layer], (
+            f"{module} (layer {layer}) imports {name} (layer {target}): lower layers never "
+            "import higher ones"
+        )
+
+
+PACKAGES = [
+    p.parent.relative_to(SRC.parent).as_posix().replace("/", ".")
+    for p in sorted(SRC.rglob("__init__.py"))
+]
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_packages_declare_and_honour_all(package: str) -> None:
+    module = importlib.import_module(package)
+    names = getattr(module, "__all__", None)
+    assert isinstance(names, list | tuple), f"{package} lacks __all__"
+    for name in names:
+        assert hasattr(module, name) or name in getattr(module, "_LAZY", {}), (
+            f"{package}.__all__ lists {name!r}, which it does not define"
+        )
+
+
+def test_top_level_api() -> None:
+    import mteval
+
+    assert callable(mteval.evaluate) and callable(mteval.evaluate_async)
+    from mteval.instructions import check, describe
+
+    assert check("punctuation:no_comma", {}, "no commas here") is True
+    assert describe("change_case:lowercase", {}).startswith("All your responses")
