@@ -29,6 +29,7 @@ RANKS = {
     "report": 10,
     "pipeline": 11,
     "cli_report": 12,
+    "cli_common": 12,
     "cli": 12,
 }
 # The mock endpoint is a leaf for tests and benchmarks: it may use only the bottom layer.

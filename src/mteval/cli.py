@@ -13,13 +13,15 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from mteval._version import __version__
+from mteval.cli_common import err, out
+from mteval.cli_common import guard as _guard
 from mteval.config import DEFAULT_JUDGE, DEFAULT_MAX_CONNECTIONS, DEFAULT_SYSTEM_MESSAGE
 from mteval.errors import ConfigError, MtevalError
 
@@ -35,32 +37,8 @@ app = typer.Typer(
 data_app = typer.Typer(help="The MT-Eval sources: fetch, export, statistics.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 
-# Piped output (files, CI logs) gets wide tables instead of truncated cells.
-out = Console(width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
-
-_T = TypeVar("_T")
-
-
-class _Exit(Exception):
-    def __init__(self, code: int) -> None:
-        self.code = code
-
-
-def _guard(action: Callable[[], _T]) -> _T:
-    """Run a command body, turning errors into one line and an exit status."""
-    try:
-        return action()
-    except MtevalError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
-    except KeyboardInterrupt:
-        err.print(
-            "[yellow]interrupted:[/] everything finished so far is stored; run the same "
-            "command again to resume",
-            highlight=False,
-        )
-        raise typer.Exit(130) from None
+# Request fields mteval fills itself; --model-arg/--judge-arg may not replace them.
+_RESERVED_FIELDS = frozenset({"model", "messages", "stream"})
 
 
 def _parse_args(items: list[str] | None, flag: str) -> dict[str, Any]:
@@ -69,12 +47,33 @@ def _parse_args(items: list[str] | None, flag: str) -> dict[str, Any]:
         key, sep, raw = item.partition("=")
         if not sep or not key.strip():
             raise ConfigError(f"{flag} {item!r}: use KEY=VALUE, e.g. {flag} top_k=20")
+        if key.strip() in _RESERVED_FIELDS:
+            raise ConfigError(
+                f"{flag} {item!r}: mteval sets {key.strip()!r} in every request itself; "
+                "pass the model with --model/--judge and leave this field out"
+            )
         try:
             value = json.loads(raw)
         except json.JSONDecodeError:
             value = raw
         parsed[key.strip()] = value
     return parsed
+
+
+def _check_retry_flags(
+    *, max_attempts: int, timeout: float, base_delay: float, max_delay: float, max_total: float
+) -> None:
+    if max_attempts < 1:
+        raise ConfigError("--max-attempts must be at least 1 (the first attempt counts)")
+    if timeout <= 0:
+        raise ConfigError("--timeout must be a positive number of seconds")
+    for flag, value in (
+        ("--retry-base-delay", base_delay),
+        ("--retry-max-delay", max_delay),
+        ("--retry-max-total", max_total),
+    ):
+        if value < 0:
+            raise ConfigError(f"{flag} must not be negative")
 
 
 def _version(value: bool) -> None:
@@ -107,7 +106,7 @@ def _print_results(results: Any) -> None:
     table.add_column("Model")
     for label in CATEGORY_LABELS.values():
         table.add_column(label, justify="right")
-    table.add_row(results.model, *(_fmt(results.scores.get(k)) for k in CATEGORY_LABELS))
+    table.add_row(escape(results.model), *(_fmt(results.scores.get(k)) for k in CATEGORY_LABELS))
     out.print(table)
     tasks = Table(title="Tasks", title_justify="left")
     for column in ("Task", "Score", "Scored", "Turns", "Errors", "Not run", "Judge errors"):
@@ -267,6 +266,13 @@ def run_command(
         resume_id = resume or retry_errors
         if model is None and resume_id is None:
             raise ConfigError("--model is required (or --resume RUN_ID)")
+        _check_retry_flags(
+            max_attempts=max_attempts,
+            timeout=timeout,
+            base_delay=retry_base_delay,
+            max_delay=retry_max_delay,
+            max_total=retry_max_total,
+        )
         config = build_config(
             model=model or "openai/unused",
             judge=judge or None,
@@ -295,7 +301,7 @@ def run_command(
 
         def started(run_id: str, resumed: bool) -> None:
             word = "resuming" if resumed else "starting"
-            err.print(f"{word} run [bold]{run_id}[/] (store {db})", highlight=False)
+            err.print(f"{word} run [bold]{run_id}[/] (store {escape(str(db))})", highlight=False)
 
         with view:
             results = asyncio.run(
@@ -311,8 +317,15 @@ def run_command(
             )
         _print_results(results)
         target = output_dir or Path("mteval-results") / results.run_id
-        json_path, md_path = write_outputs(results, target)
-        out.print(f"results: {json_path}  {md_path}", highlight=False)
+        try:
+            json_path, md_path = write_outputs(results, target)
+        except OSError as exc:
+            raise MtevalError(
+                f"cannot write the results into {target} ({exc.strerror or exc}); run "
+                f"{results.run_id} is stored in {db}: pass another --output-dir, or see it "
+                f"with `mteval show {results.run_id} --db {db}`"
+            ) from None
+        out.print(f"results: {escape(str(json_path))}  {escape(str(md_path))}", highlight=False)
 
     _guard(body)
 
@@ -335,7 +348,7 @@ def runs_command(
             raise MtevalError(f"{db} does not exist: run `mteval run` first, or pass --db")
         with RunStore(db) as store:
             rows = store.list_runs()
-        table = Table(title=f"Runs in {db}", title_justify="left")
+        table = Table(title=f"Runs in {escape(str(db))}", title_justify="left")
         for column in ("Run", "Created (UTC)", "Status", "Model", "Judge", "Tasks"):
             table.add_column(column)
         for info in rows:
@@ -344,8 +357,8 @@ def runs_command(
                 info.run_id,
                 created,
                 info.status,
-                info.model,
-                info.judge or "—",
+                escape(info.model),
+                escape(info.judge or "—"),
                 ",".join(info.tasks) if len(info.tasks) <= 3 else f"{len(info.tasks)} tasks",
             )
         out.print(table)
@@ -469,7 +482,12 @@ def export_command(
             raise MtevalError(f"{db} does not exist: pass the store with --db")
         with RunStore(db) as store:
             rows = export_rows(store, run_id)
-        handle = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+        try:
+            handle = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+        except OSError as exc:
+            raise MtevalError(
+                f"cannot write {output} ({exc.strerror or exc}): pass another file with --out"
+            ) from None
         try:
             if fmt == "jsonl":
                 for row in rows:
@@ -482,7 +500,7 @@ def export_command(
             if output:
                 handle.close()
         if output:
-            err.print(f"wrote {len(rows)} records to {output}", highlight=False)
+            err.print(f"wrote {len(rows)} records to {escape(str(output))}", highlight=False)
 
     _guard(body)
 
@@ -528,7 +546,7 @@ def data_fetch(
         from mteval.data.sources import fetch_sources
 
         path = fetch_sources(dest, url=url, force=force)
-        out.print(f"MT-Eval sources ready in {path}", highlight=False)
+        out.print(f"MT-Eval sources ready in {escape(str(path))}", highlight=False)
 
     _guard(body)
 
@@ -612,6 +630,15 @@ def data_stats(
         out.print(per_set)
 
     _guard(body)
+
+
+def _register_analysis_commands() -> None:
+    from mteval.cli_report import register
+
+    register(app)
+
+
+_register_analysis_commands()
 
 
 def main() -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
+from typing import Any
 
 from mteval.errors import DataError
 
@@ -37,6 +39,27 @@ def count_regex_words(text: str) -> int:
     return len(_WORD_TOKEN.findall(text))
 
 
+def _import_nltk() -> Any:
+    """Import NLTK without the SciPy statistics module it pulls in for collocations.
+
+    ``import nltk`` loads ``scipy.stats`` (via ``nltk.metrics``) when SciPy is
+    installed: half a second and ~50 MB that sentence splitting never uses. NLTK
+    guards that import, so hiding the module while NLTK loads makes it skip it;
+    the module is unhidden at once, so ``import scipy.stats`` works afterwards.
+    """
+    if "nltk" in sys.modules:
+        return sys.modules["nltk"]
+    hidden = "scipy.stats" not in sys.modules
+    if hidden:
+        sys.modules["scipy.stats"] = None  # type: ignore[assignment]
+    try:
+        import nltk
+    finally:
+        if hidden and sys.modules.get("scipy.stats") is None:
+            del sys.modules["scipy.stats"]
+    return nltk
+
+
 @functools.lru_cache(maxsize=1)
 def ensure_punkt() -> None:
     """Make sure NLTK's ``punkt_tab`` model is available, downloading it if allowed.
@@ -48,10 +71,10 @@ def ensure_punkt() -> None:
     Raises:
         DataError: punkt_tab is missing and could not be downloaded.
     """
-    import nltk
-
+    nltk = _import_nltk()
     try:
         nltk.data.find("tokenizers/punkt_tab/english/")
+        nltk.sent_tokenize("Load the model. Now.")
         return
     except LookupError:
         pass
@@ -75,9 +98,7 @@ def ensure_punkt() -> None:
 def split_sentences(text: str) -> list[str]:
     """Split ``text`` into sentences with NLTK's English Punkt model."""
     ensure_punkt()
-    import nltk
-
-    return list(nltk.sent_tokenize(text))
+    return list(_import_nltk().sent_tokenize(text))
 
 
 def count_sentences(text: str) -> int:

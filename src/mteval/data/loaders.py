@@ -157,6 +157,10 @@ class PublishedDialogueRecord(_Record):
 _R = TypeVar("_R")
 
 
+def _unreadable(exc: OSError) -> str:
+    return f"cannot be read ({exc.strerror or type(exc).__name__})"
+
+
 def _first_error(exc: ValidationError) -> tuple[str, str]:
     error = exc.errors()[0]
     field = ".".join(str(part) for part in error.get("loc", ()))
@@ -217,6 +221,8 @@ class SourceFiles:
             ) from None
         except UnicodeDecodeError as exc:
             raise DataFileError(path, f"not UTF-8 text ({exc.reason})", hint=_FETCH_HINT) from None
+        except OSError as exc:
+            raise DataFileError(path, _unreadable(exc), hint=_FETCH_HINT) from None
         rows: list[tuple[int, Any]] = []
         for number, line in enumerate(text.split("\n"), start=1):
             if not line.strip():
@@ -339,6 +345,10 @@ class SourceFiles:
                 hint="Set MTEVAL_DATA_DIR to a complete copy of the MT-Eval sources or run "
                 "`mteval data fetch`",
             ) from None
+        except UnicodeDecodeError as exc:
+            raise DataFileError(path, f"not UTF-8 text ({exc.reason})", hint=_FETCH_HINT) from None
+        except OSError as exc:
+            raise DataFileError(path, _unreadable(exc), hint=_FETCH_HINT) from None
         for placeholder in JUDGE_TEMPLATES.get(name, ()):
             if placeholder not in text:
                 raise TemplateError(

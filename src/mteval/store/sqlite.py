@@ -245,7 +245,7 @@ class _Writer(threading.Thread):
                 try:
                     connection.execute("BEGIN IMMEDIATE")
                     for sql, params, _tag in statements:
-                        connection.execute(sql, params)
+                        connection.execute(sql, tuple(_materialise(p) for p in params))
                     connection.execute("COMMIT")
                     break
                 except sqlite3.OperationalError as exc:
@@ -494,7 +494,7 @@ class RunStore:
             " VALUES (?,?,?,?,?,?,?,?,?,?)",
             (
                 key,
-                zlib.compress(request_json.encode("utf-8"), 1),
+                _Compressed(request_json),
                 output.content,
                 output.finish_reason,
                 output.model,
@@ -602,6 +602,21 @@ class StoreSink:
     def judgment_finished(self, record: JudgmentRecord) -> None:
         """Queue a judgment record."""
         self.store._write_judgment(self.run_id, record)
+
+
+class _Compressed:
+    """A request to compress on the writer thread rather than the event loop's."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def _materialise(value: Any) -> Any:
+    if isinstance(value, _Compressed):
+        return zlib.compress(value.text.encode("utf-8"), 1)
+    return value
 
 
 def _pid_alive(pid: int) -> bool:

@@ -1,0 +1,391 @@
+"""Everything a report shows, computed once from the store: tables, curves, comparisons, turns.
+
+:func:`build_report` runs every analysis of :mod:`mteval.analysis` over the
+given runs and gathers, per run and task, the turns behind each number (the
+model's reply, the reference reply, the judge's score and rationale), so that
+the Markdown and HTML renderers only format.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from mteval._version import __version__
+from mteval.analysis.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED, Bootstrap, Estimate
+from mteval.analysis.compare import DEFAULT_PERMUTATIONS, Comparison, compare_runs
+from mteval.analysis.curves import Curve, distance_curves, per_turn_curves
+from mteval.analysis.results import Results, TaskResult, load_results
+from mteval.analysis.scores import RunScores, load_run_scores
+from mteval.analysis.tables import (
+    ClsAblationRow,
+    GoldOwnRow,
+    IrrelevantRow,
+    MultiTurnRow,
+    SingleMultiRow,
+    cls_ablation_table,
+    gold_vs_own_table,
+    irrelevant_context_table,
+    multi_turn_table,
+    single_vs_multi_table,
+    task_scores,
+)
+from mteval.data.loaders import SourceFiles
+from mteval.data.sources import COMMIT
+from mteval.errors import ConfigError, DataError
+from mteval.runner.records import JudgmentRecord, TurnRecord
+from mteval.store.sqlite import RunStore
+from mteval.tasks import TASKS
+from mteval.types import Dialogue
+
+__all__ = [
+    "DialogueRows",
+    "Report",
+    "RunEntry",
+    "TaskSection",
+    "TurnRow",
+    "build_report",
+    "run_labels",
+]
+
+
+@dataclass(frozen=True)
+class RunEntry:
+    """A run in the report.
+
+    Attributes:
+        run_id: The run's id.
+        label: Its name in tables and legends (the model, made unique).
+        results: Its results (scores and counts, as ``mteval show`` prints them).
+        scores: Its scored turns.
+        created_at: When it was created (Unix time).
+        data_commit: The MT-Eval sources commit it ran on.
+    """
+
+    run_id: str
+    label: str
+    results: Results
+    scores: RunScores
+    created_at: float
+    data_commit: str | None
+
+    @property
+    def model(self) -> str:
+        """The evaluated model."""
+        return self.results.model
+
+
+@dataclass(frozen=True)
+class TurnRow:
+    """One answered turn: what was asked, answered, expected and judged."""
+
+    dialogue_id: str
+    position: int
+    turn_index: int
+    turn_id: str
+    status: str
+    user: str | None
+    response: str | None
+    reference: str | None
+    error: str | None
+    score: float | None
+    judgment_status: str | None
+    method: str | None
+    rationale: str | None
+    judge_error: str | None
+
+
+@dataclass(frozen=True)
+class DialogueRows:
+    """A dialogue's answered turns and its mean score."""
+
+    dialogue_id: str
+    score: float | None
+    n_scored: int
+    rows: tuple[TurnRow, ...]
+
+
+@dataclass(frozen=True)
+class TaskSection:
+    """One task of one run, with the turns behind its score."""
+
+    run_id: str
+    task: str
+    category: str
+    setting: str
+    history: str
+    provenance: str
+    description: str
+    estimate: Estimate
+    result: TaskResult | None
+    dialogues: tuple[DialogueRows, ...]
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything the report renders.
+
+    Attributes:
+        runs: The runs, in the order given.
+        multi_turn: The paper's main table.
+        task_scores: Run id -> task -> score.
+        single_multi: Single- vs multi-turn table.
+        gold_own: Own- vs gold-history table.
+        cls_ablation: Classification ablation table.
+        irrelevant: Irrelevant-context table.
+        per_turn: Run id -> task -> per-turn curve.
+        distance: Run id -> series -> distance curve.
+        comparisons: Each later run compared with the first one (paired).
+        sections: Run id -> its task sections (the turn tables).
+        notes: What the report leaves out and why.
+        n_resamples: Bootstrap replicates.
+        n_permutations: Permutation-test sign patterns.
+        seed: The seed.
+        confidence: The intervals' coverage.
+        generated_at: When the report was built (Unix time).
+        mteval_version: The mteval that built it.
+    """
+
+    runs: tuple[RunEntry, ...]
+    multi_turn: list[MultiTurnRow]
+    task_scores: dict[str, dict[str, Estimate]]
+    single_multi: list[SingleMultiRow]
+    gold_own: list[GoldOwnRow]
+    cls_ablation: list[ClsAblationRow]
+    irrelevant: list[IrrelevantRow]
+    per_turn: dict[str, dict[str, Curve]]
+    distance: dict[str, dict[str, Curve]]
+    comparisons: list[Comparison]
+    sections: dict[str, list[TaskSection]]
+    notes: list[str] = field(default_factory=list)
+    n_resamples: int = DEFAULT_RESAMPLES
+    n_permutations: int = DEFAULT_PERMUTATIONS
+    seed: int = DEFAULT_SEED
+    confidence: float = 0.95
+    generated_at: float = 0.0
+    mteval_version: str = __version__
+
+    def label(self, run_id: str) -> str:
+        """A run's label."""
+        return next(r.label for r in self.runs if r.run_id == run_id)
+
+
+def run_labels(runs: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """Label runs by model, adding the run id where two runs share a model.
+
+    Args:
+        runs: ``(run_id, model)`` pairs, in report order.
+    """
+    counts: dict[str, int] = defaultdict(int)
+    for _, model in runs:
+        counts[model] += 1
+    return {
+        run_id: model if counts[model] == 1 else f"{model} ({run_id})" for run_id, model in runs
+    }
+
+
+def _natural(text: str) -> list[object]:
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text)]
+
+
+def _dialogues_of(
+    sources: SourceFiles | None, task: str, notes: list[str]
+) -> dict[str, Dialogue] | None:
+    if sources is None:
+        return None
+    try:
+        task_set = TASKS[task].load(sources)
+    except DataError as exc:
+        notes.append(f"{task}: user messages and reference replies not shown ({exc}).")
+        return None
+    return {d.id: d for d in task_set.dialogues}
+
+
+def _sections(
+    store: RunStore,
+    entry: RunEntry,
+    estimates: dict[str, Estimate],
+    sources: SourceFiles | None,
+    notes: list[str],
+) -> list[TaskSection]:
+    turns_by_task: dict[str, list[TurnRecord]] = defaultdict(list)
+    for turn in store.turns(entry.run_id):
+        turns_by_task[turn.task].append(turn)
+    judgments: dict[tuple[str, str, int], JudgmentRecord] = {
+        (j.task, j.dialogue_id, j.position): j for j in store.judgments(entry.run_id)
+    }
+    sections = []
+    for task in entry.results.tasks:
+        spec = TASKS[task]
+        dialogues = _dialogues_of(sources, task, notes)
+        order = {d: i for i, d in enumerate(dialogues)} if dialogues else {}
+        grouped: dict[str, list[TurnRow]] = defaultdict(list)
+        for turn in turns_by_task.get(task, []):
+            judgment = judgments.get((task, turn.dialogue_id, turn.position))
+            dialogue = dialogues.get(turn.dialogue_id) if dialogues else None
+            source = (
+                dialogue.turns[turn.position]
+                if dialogue is not None and turn.position < len(dialogue.turns)
+                else None
+            )
+            grouped[turn.dialogue_id].append(
+                TurnRow(
+                    dialogue_id=turn.dialogue_id,
+                    position=turn.position,
+                    turn_index=turn.turn_index,
+                    turn_id=turn.turn_id,
+                    status=turn.status,
+                    user=source.user if source else None,
+                    response=turn.response,
+                    reference=source.reference if source else None,
+                    error=turn.error,
+                    score=judgment.score if judgment and judgment.status == "scored" else None,
+                    judgment_status=judgment.status if judgment else None,
+                    method=judgment.method if judgment else None,
+                    rationale=judgment.rationale if judgment else None,
+                    judge_error=judgment.error if judgment else None,
+                )
+            )
+        rows = []
+        for dialogue_id in sorted(grouped, key=lambda d: (order.get(d, len(order)), _natural(d))):
+            turns = tuple(sorted(grouped[dialogue_id], key=lambda r: r.position))
+            scores = [r.score for r in turns if r.score is not None]
+            rows.append(
+                DialogueRows(
+                    dialogue_id=dialogue_id,
+                    score=sum(scores) / len(scores) if scores else None,
+                    n_scored=len(scores),
+                    rows=turns,
+                )
+            )
+        sections.append(
+            TaskSection(
+                run_id=entry.run_id,
+                task=task,
+                category=spec.category,
+                setting=spec.setting,
+                history=spec.history,
+                provenance=spec.provenance,
+                description=spec.description,
+                estimate=estimates.get(task, Estimate(value=None, tasks=(task,))),
+                result=entry.results.tasks.get(task),
+                dialogues=tuple(rows),
+            )
+        )
+    return sections
+
+
+def _coverage_notes(report_runs: Sequence[RunEntry]) -> list[str]:
+    notes = []
+    for entry in report_runs:
+        if entry.results.status != "finished":
+            notes.append(
+                f"Run {entry.run_id} is {entry.results.status}: its scores cover the turns "
+                "scored so far."
+            )
+        incomplete = [n for n, t in entry.results.tasks.items() if t.n_scored < t.n_turns]
+        if incomplete:
+            notes.append(
+                f"Run {entry.run_id}: {len(incomplete)} task(s) have turns without a score "
+                "(errors, not run, judge errors or pending); they are excluded from every mean "
+                "and counted in the task table."
+            )
+        if entry.data_commit and entry.data_commit != COMMIT:
+            notes.append(
+                f"Run {entry.run_id} ran on MT-Eval sources {entry.data_commit[:12]}; "
+                f"the reference replies shown come from {COMMIT[:12]}."
+            )
+    return notes
+
+
+def build_report(
+    store: RunStore,
+    run_ids: Sequence[str],
+    *,
+    sources: SourceFiles | None = None,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    n_permutations: int = DEFAULT_PERMUTATIONS,
+    seed: int = DEFAULT_SEED,
+    turn_tables: bool = True,
+) -> Report:
+    """Compute every table, figure input and turn table of a report.
+
+    Args:
+        store: The run store.
+        run_ids: The runs, in the order to show them (the first is the
+            reference of the paired comparisons).
+        sources: The MT-Eval sources, for user messages and reference
+            replies in the turn tables (None: not shown).
+        n_resamples: Bootstrap replicates (0: no intervals).
+        n_permutations: Random sign patterns of the permutation tests.
+        seed: Seed of the bootstrap and of the permutations.
+        turn_tables: Gather the turns behind each number.
+
+    Raises:
+        StoreError: A run id is not in the store.
+        ConfigError: No run id, or one given twice.
+    """
+    if not run_ids:
+        raise ConfigError("no run to report on: pass one or more run ids (see `mteval runs`)")
+    duplicates = sorted({r for r in run_ids if list(run_ids).count(r) > 1})
+    if duplicates:
+        raise ConfigError(f"run {duplicates[0]} is given twice: pass each run once")
+    boot = Bootstrap(n_resamples=n_resamples, seed=seed)
+    infos = [store.get_run(run_id) for run_id in run_ids]
+    labels = run_labels([(info.run_id, info.model) for info in infos])
+    entries = tuple(
+        RunEntry(
+            run_id=info.run_id,
+            label=labels[info.run_id],
+            results=load_results(store, info.run_id),
+            scores=load_run_scores(store, info.run_id),
+            created_at=info.created_at,
+            data_commit=info.data_commit,
+        )
+        for info in infos
+    )
+    runs = [e.scores for e in entries]
+    notes = _coverage_notes(entries)
+    scores = {e.run_id: task_scores(e.scores, bootstrap=boot) for e in entries}
+    if sources is None and turn_tables:
+        notes.append(
+            "The MT-Eval sources were not found: the turn tables show the model's replies and "
+            "the judge's verdicts, without user messages or reference replies (pass --data-dir)."
+        )
+    sections = (
+        {e.run_id: _sections(store, e, scores[e.run_id], sources, notes) for e in entries}
+        if turn_tables
+        else {}
+    )
+    comparisons = [
+        compare_runs(
+            entries[0].scores,
+            other.scores,
+            n_permutations=n_permutations,
+            seed=seed,
+            bootstrap=boot,
+        )
+        for other in entries[1:]
+    ]
+    return Report(
+        runs=entries,
+        multi_turn=multi_turn_table(runs, bootstrap=boot),
+        task_scores=scores,
+        single_multi=single_vs_multi_table(runs, bootstrap=boot),
+        gold_own=gold_vs_own_table(runs, bootstrap=boot),
+        cls_ablation=cls_ablation_table(runs, bootstrap=boot),
+        irrelevant=irrelevant_context_table(runs, bootstrap=boot),
+        per_turn={e.run_id: per_turn_curves(e.scores, bootstrap=boot) for e in entries},
+        distance={e.run_id: distance_curves(e.scores, bootstrap=boot) for e in entries},
+        comparisons=comparisons,
+        sections=sections,
+        notes=list(dict.fromkeys(notes)),
+        n_resamples=n_resamples,
+        n_permutations=n_permutations,
+        seed=seed,
+        confidence=boot.confidence,
+        generated_at=time.time(),
+    )

@@ -1,0 +1,208 @@
+"""The self-contained HTML report: tables, inline SVG figures and the turns behind each number.
+
+One file, no network: CSS is inline, figures are inline SVG, there is no
+script, and a Content-Security-Policy forbids loading anything. Replies,
+references, rationales and model names are data: the Jinja2 environment
+autoescapes everything, so a reply holding ``<script>`` shows as text.
+
+Every number links to the turns it rests on: a task's score to
+``#task-<run>-<task>``, a pooled score (a category, an average) to an
+anchor listing the tasks it pools, each linking to its turn table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import jinja2
+from markupsafe import Markup, escape
+
+from mteval.analysis.bootstrap import Estimate
+from mteval.analysis.curves import MAIN_DISTANCE_SERIES
+from mteval.analysis.tables import CLS_ABLATION_COLUMNS
+from mteval.report.build import Report
+from mteval.report.markdown import (
+    CATEGORY_LABELS,
+    SECTION_TITLES,
+    format_p,
+    format_score,
+    method_lines,
+    report_markdown,
+)
+
+if TYPE_CHECKING:
+    from mteval.report.figures import Series
+
+__all__ = ["ReportFiles", "anchor_id", "render_html", "write_report"]
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-") or "x"
+
+
+def anchor_id(run_id: str, task: str) -> str:
+    """The id of a task's turn table in the HTML report: ``task-<run>-<task>``."""
+    return f"task-{_slug(run_id)}-{_slug(task)}"
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    """The files ``write_report`` wrote."""
+
+    markdown: Path
+    html: Path
+
+
+class _Links:
+    """Links from numbers to the turn tables; remembers the pooled anchors it hands out."""
+
+    def __init__(self, report: Report) -> None:
+        self.sections = {
+            run_id: {s.task for s in sections} for run_id, sections in report.sections.items()
+        }
+        self.pools: dict[str, dict[str, tuple[str, ...]]] = {r.run_id: {} for r in report.runs}
+
+    def href(self, run_id: str, tasks: Sequence[str]) -> str | None:
+        present = [t for t in tasks if t in self.sections.get(run_id, set())]
+        if not present:
+            return None
+        if len(present) == 1:
+            return "#" + anchor_id(run_id, present[0])
+        digest = hashlib.sha1("\n".join(present).encode("utf-8")).hexdigest()[:10]
+        pool_id = f"pool-{_slug(run_id)}-{digest}"
+        self.pools[run_id][pool_id] = tuple(present)
+        return "#" + pool_id
+
+    def cell(self, run_id: str, estimate: Estimate | None, ci: bool = True) -> Markup:
+        """A score with its interval, linked to the turns behind it."""
+        if estimate is None or estimate.value is None:
+            return Markup('<span class="na">—</span>')
+        number = escape(f"{estimate.value:.2f}")
+        href = self.href(run_id, estimate.tasks)
+        title = escape(f"{estimate.n_turns} scored turns in {estimate.n_dialogues} dialogues")
+        text = (
+            Markup('<a class="num" href="{}" title="{}">{}</a>').format(href, title, number)
+            if href
+            else Markup('<span class="num" title="{}">{}</span>').format(title, number)
+        )
+        if ci and estimate.low is not None and estimate.high is not None:
+            text += Markup('<span class="ci">[{}, {}]</span>').format(
+                f"{estimate.low:.2f}", f"{estimate.high:.2f}"
+            )
+        return text
+
+    def task(self, run_id: str, task: str) -> str:
+        return "#" + anchor_id(run_id, task)
+
+    def pooled(self, run_id: str) -> list[tuple[str, tuple[str, ...]]]:
+        return sorted(self.pools.get(run_id, {}).items())
+
+
+def _figures(report: Report, styles: dict[str, Series]) -> dict[str, Markup]:
+    # matplotlib is imported only when figures are drawn, not with the package.
+    from mteval.report.figures import (
+        TASK_TITLES,
+        cls_ablation_figure,
+        comparison_figure,
+        curves_figure,
+        gold_own_figure,
+        irrelevant_figure,
+        leaderboard_figure,
+        single_multi_figure,
+    )
+
+    figures: dict[str, str] = {}
+    if report.multi_turn:
+        figures["leaderboard"] = leaderboard_figure(report.multi_turn, styles)
+    if report.single_multi:
+        figures["single-multi"] = single_multi_figure(report.single_multi, styles)
+    if report.gold_own:
+        figures["gold-own"] = gold_own_figure(report.gold_own, styles)
+    if report.cls_ablation:
+        figures["cls-ablation"] = cls_ablation_figure(report.cls_ablation, styles)
+    if report.irrelevant:
+        figures["irrelevant"] = irrelevant_figure(report.irrelevant, styles)
+    turn_panels = list(dict.fromkeys(k for c in report.per_turn.values() for k in c))
+    if turn_panels:
+        figures["per-turn"] = curves_figure(
+            {r: c for r, c in report.per_turn.items() if c},
+            styles,
+            panels=turn_panels,
+            titles=TASK_TITLES,
+            xlabel="answered turn",
+            title="Mean score by answered turn (95% CI bands)",
+            name="fig-per-turn",
+        )
+    distance_panels = list(dict.fromkeys(k for c in report.distance.values() for k in c))
+    if distance_panels:
+        distance_panels.sort(key=lambda k: k == MAIN_DISTANCE_SERIES)
+        figures["distance"] = curves_figure(
+            {r: c for r, c in report.distance.items() if c},
+            styles,
+            panels=distance_panels,
+            xlabel="distance to the relevant turn (turns)",
+            title="Mean score by distance to the relevant content (95% CI bands)",
+            name="fig-distance",
+        )
+    for i, comparison in enumerate(report.comparisons):
+        figures[f"compare-{i}"] = comparison_figure(
+            comparison,
+            report.label(comparison.run_a),
+            report.label(comparison.run_b),
+            name=f"fig-compare-{i}",
+        )
+    # Our own matplotlib output: trusted markup (its text is XML-escaped by matplotlib).
+    return {key: Markup(svg) for key, svg in figures.items()}
+
+
+def _environment() -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("mteval.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.filters["score"] = format_score
+    environment.filters["p"] = format_p
+    environment.filters["utc"] = lambda t: time.strftime("%Y-%m-%d %H:%M", time.gmtime(t))
+    return environment
+
+
+def render_html(report: Report) -> str:
+    """Render the report as one self-contained HTML page."""
+    from mteval.report.figures import run_styles
+
+    styles = run_styles({r.run_id: r.label for r in report.runs})
+    links = _Links(report)
+    template = _environment().get_template("report.html.j2")
+    return template.render(
+        report=report,
+        styles=styles,
+        figures=_figures(report, styles),
+        links=links,
+        titles=SECTION_TITLES,
+        categories=CATEGORY_LABELS,
+        cls_columns=list(CLS_ABLATION_COLUMNS),
+        method=method_lines(report),
+        generated=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(report.generated_at)),
+        anchor_id=anchor_id,
+        run_slug=_slug,
+    )
+
+
+def write_report(report: Report, out_dir: str | Path) -> ReportFiles:
+    """Write ``report.md`` and ``report.html`` into ``out_dir`` (created if needed)."""
+    directory = Path(out_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    markdown_path = directory / "report.md"
+    html_path = directory / "report.html"
+    markdown_path.write_text(report_markdown(report), encoding="utf-8")
+    html_path.write_text(render_html(report), encoding="utf-8")
+    return ReportFiles(markdown=markdown_path, html=html_path)
