@@ -247,7 +247,11 @@ def run_command(
         Path | None, typer.Option(help="MT-Eval sources folder (default: $MTEVAL_DATA_DIR).")
     ] = None,
     resume: Annotated[
-        str | None, typer.Option(help="Continue run RUN_ID with its stored settings.")
+        str | None,
+        typer.Option(
+            help="Continue run RUN_ID with its stored model, judge, tasks and generation "
+            "settings (connection, timeout and retry flags still apply)."
+        ),
     ] = None,
     retry_errors: Annotated[
         str | None, typer.Option(help="Retry only what failed in run RUN_ID.")

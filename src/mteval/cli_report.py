@@ -30,6 +30,7 @@ DEFAULT_RESAMPLES = 1000
 DEFAULT_PERMUTATIONS = 10_000
 DEFAULT_SEED = 0
 
+
 def _existing_store(db: Path) -> Any:
     from mteval.store import RunStore
 

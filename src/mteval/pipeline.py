@@ -167,6 +167,30 @@ def write_outputs(results: Results, output_dir: str | os.PathLike[str]) -> tuple
     return json_path, md_path
 
 
+def _resumed_config(stored: dict[str, Any], given: RunConfig) -> RunConfig:
+    """The stored run's settings, with this invocation's operational ones.
+
+    What decides results (model, judge, generation settings, tasks, limit) comes
+    from the stored run; connection limits, timeouts and the retry policy come
+    from the caller, so ``--retry-errors RUN --max-attempts 20`` means it.
+    """
+    config = RunConfig.model_validate(stored)
+    model = config.model.model_copy(update={"timeout_s": given.model.timeout_s})
+    judge = config.judge
+    if judge is not None:
+        timeout = given.judge.timeout_s if given.judge is not None else judge.timeout_s
+        judge = judge.model_copy(update={"timeout_s": timeout})
+    return config.model_copy(
+        update={
+            "model": model,
+            "judge": judge,
+            "retry": given.retry,
+            "max_connections": given.max_connections,
+            "judge_max_connections": given.judge_max_connections,
+        }
+    )
+
+
 def _needs_judge(specs: tuple[TaskSpec, ...]) -> bool:
     return any(spec.scorer == "judge" for spec in specs)
 
@@ -257,7 +281,7 @@ async def run_async(
     endpoints: _Endpoints | None = None
     try:
         if resume is not None:
-            config = RunConfig.model_validate(store.get_run(resume).config["run"])
+            config = _resumed_config(store.get_run(resume).config["run"], config)
         specs = tuple(get_task(name) for name in config.tasks)
         if _needs_judge(specs) and config.judge is None:
             raise ConfigError(
@@ -270,6 +294,13 @@ async def run_async(
             for spec in specs:
                 if spec.judge_template:
                     sources.template(spec.judge_template)
+        # Reach the endpoints before recording anything: a refused run leaves no trace.
+        endpoints = _build_endpoints(config, store, env, sleep)
+        seen: set[str] = set()
+        for model in (endpoints.model, endpoints.judge):
+            if model is not None and model.api.endpoint not in seen:
+                seen.add(model.api.endpoint)
+                await model.api.preflight()
         fingerprint = config.fingerprint(data_commit=COMMIT)
         info: RunInfo | None = store.get_run(resume) if resume is not None else None
         if info is None and not new_run:
@@ -289,12 +320,6 @@ async def run_async(
                 data_commit=COMMIT,
             )
         run_id = info.run_id
-        endpoints = _build_endpoints(config, store, env, sleep)
-        seen: set[str] = set()
-        for model in (endpoints.model, endpoints.judge):
-            if model is not None and model.api.endpoint not in seen:
-                seen.add(model.api.endpoint)
-                await model.api.preflight()
         store.claim_run(run_id)
         try:
             _warm_up(work)
@@ -321,6 +346,7 @@ async def run_async(
         )
         status = "failed"
         ticker = asyncio.create_task(_tick(run_id, runner, endpoints, store, on_progress))
+        writer = asyncio.create_task(store.autoflush())
         try:
             with _quiet_gc():
                 await runner.run(work)
@@ -329,9 +355,10 @@ async def run_async(
             status = "interrupted"
             raise
         finally:
-            ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await ticker
+            for task in (ticker, writer):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             snapshot = _snapshot(run_id, runner.progress, endpoints)
             if on_progress is not None:
                 on_progress(snapshot)

@@ -53,19 +53,30 @@ def _field(obj: dict[str, Any], name: str) -> tuple[bool, Any]:
     return False, None
 
 
+def _show(value: Any) -> str:
+    # Error records and messages quote the value: keep a runaway reply out of them.
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _as_score(value: Any) -> int:
     if isinstance(value, bool):
-        raise JudgeReplyError(f"Score {value!r} is not an integer")
+        raise JudgeReplyError(f"Score {_show(value)} is not an integer")
     if isinstance(value, int):
         score = value
     elif isinstance(value, float) and value.is_integer():
         score = int(value)
     elif isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
-        score = int(value)
+        try:
+            score = int(value)
+        except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits)
+            raise JudgeReplyError(
+                f"Score {_show(value)} is outside {_MIN_SCORE}-{_MAX_SCORE}"
+            ) from None
     else:
-        raise JudgeReplyError(f"Score {value!r} is not an integer")
+        raise JudgeReplyError(f"Score {_show(value)} is not an integer")
     if not _MIN_SCORE <= score <= _MAX_SCORE:
-        raise JudgeReplyError(f"Score {score} is outside {_MIN_SCORE}-{_MAX_SCORE}")
+        raise JudgeReplyError(f"Score {_show(score)} is outside {_MIN_SCORE}-{_MAX_SCORE}")
     return score
 
 
