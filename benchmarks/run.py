@@ -371,9 +371,10 @@ SUITE = [
     Scenario(name="sequential", latency_s=0.2, capacity=1, max_connections=1),
     Scenario(name="C=8", latency_s=0.2, capacity=8, max_connections=8),
     Scenario(name="C=64", latency_s=0.2, capacity=64, max_connections=64),
+    Scenario(name="C=64 +25% connections", latency_s=0.2, capacity=64, max_connections=80),
     Scenario(name="C=512", latency_s=0.2, capacity=512, max_connections=512),
     Scenario(
-        name="C=512, 5 ms/token",
+        name="C=512 at 5 ms/token",
         latency_s=0.2,
         per_token_s=0.005,
         capacity=512,
@@ -419,9 +420,25 @@ HEADER = (
 )
 
 
+def _merge(rows: list[Measurement]) -> list[Measurement]:
+    """Rows measured now, plus earlier rows of the suite's other scenarios, in suite order."""
+    path = DOC.parent / "benchmarks.json"
+    earlier: dict[str, Measurement] = {}
+    if path.exists():
+        for item in json.loads(path.read_text(encoding="utf-8")):
+            known = {k: v for k, v in item.items() if k in Measurement.__dataclass_fields__}
+            earlier[item["scenario"]] = Measurement(**known)
+    for row in rows:
+        earlier[row.scenario] = row
+    order = [s.name for s in SUITE]
+    kept = [m for m in earlier.values() if m.scenario in order or m in rows]
+    return sorted(kept, key=lambda m: order.index(m.scenario) if m.scenario in order else 99)
+
+
 def _record(rows: list[Measurement]) -> None:
     import mteval
 
+    rows = _merge(rows)
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     block = "\n".join(
         [
@@ -450,8 +467,12 @@ def main(argv: list[str] | None = None) -> None:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--suite", action="store_true", help="run the standard scenarios")
-    parser.add_argument("--only", help="with --suite: comma-separated scenario names to run")
-    parser.add_argument("--record", action="store_true", help="write the table to docs/")
+    parser.add_argument("--only", help="with --suite: scenario names to run, separated by ';'")
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        help="write the table to docs/ (rows of scenarios not run now are kept)",
+    )
     parser.add_argument("--tasks", default="main")
     parser.add_argument("--latency", type=float, default=0.2, help="seconds per request")
     parser.add_argument("--per-token", type=float, default=0.0, help="seconds per output token")
@@ -465,7 +486,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.suite:
         scenarios = SUITE
         if args.only:
-            wanted = {name.strip() for name in args.only.split(",")}
+            wanted = {name.strip() for name in args.only.split(";")}
             scenarios = [s for s in SUITE if s.name in wanted]
     else:
         capacity = args.capacity or None

@@ -346,7 +346,6 @@ async def run_async(
         )
         status = "failed"
         ticker = asyncio.create_task(_tick(run_id, runner, endpoints, store, on_progress))
-        writer = asyncio.create_task(store.autoflush())
         try:
             with _quiet_gc():
                 await runner.run(work)
@@ -355,10 +354,9 @@ async def run_async(
             status = "interrupted"
             raise
         finally:
-            for task in (ticker, writer):
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ticker
             snapshot = _snapshot(run_id, runner.progress, endpoints)
             if on_progress is not None:
                 on_progress(snapshot)
@@ -390,13 +388,17 @@ async def _tick(
     store: RunStore,
     on_progress: ProgressCallback | None,
 ) -> None:
-    beats = 0
+    # Progress a few times a second when someone watches; the run's heartbeat
+    # (which tells other processes it is alive) every ~10 s either way.
+    interval = 0.2 if on_progress is not None else 10.0
+    ticks = 0
     while True:
-        await asyncio.sleep(0.2)
+        await asyncio.sleep(interval)
         if on_progress is not None:
             on_progress(_snapshot(run_id, runner.progress, endpoints))
-        beats += 1
-        if beats % 50 == 0:  # every ~10 s
+        ticks += 1
+        if interval * ticks >= 10.0:
+            ticks = 0
             store.heartbeat(run_id)
 
 

@@ -199,6 +199,8 @@ class _BatchWriter:
         self._connection = connection
         self._items: list[tuple[str, tuple[Any, ...], Any]] = []
         self._on_commit = on_commit
+        self._timer: asyncio.TimerHandle | None = None
+        self.error: StoreError | None = None
         self.batches = 0
 
     @property
@@ -207,11 +209,32 @@ class _BatchWriter:
         return len(self._items)
 
     def submit(self, sql: str, params: tuple[Any, ...], tag: Any = None) -> None:
+        if self.error is not None:
+            raise self.error
         self._items.append((sql, params, tag))
         if len(self._items) >= _MAX_PENDING:
             self.flush()
+        elif self._timer is None:
+            # Inside a run: commit what has gathered a moment from now. Outside an
+            # event loop, records wait for flush() or close().
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                return
+            self._timer = loop.call_later(_FLUSH_INTERVAL_S, self._timed_flush)
+
+    def _timed_flush(self) -> None:
+        self._timer = None
+        try:
+            self.flush()
+        except StoreError as exc:
+            # Surfaces at the next write (the run stops there) or flush.
+            self.error = exc
 
     def flush(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         if not self._items:
             return
         items, self._items = self._items, []
@@ -240,6 +263,7 @@ class _BatchWriter:
             self._items = items + self._items
             raise
         self.batches += 1
+        self.error = None
         self._on_commit([tag for _sql, _params, tag in items if tag is not None])
 
 
@@ -296,16 +320,6 @@ class RunStore:
     def flush(self) -> None:
         """Commit everything queued."""
         self._writer.flush()
-
-    async def autoflush(self, interval_s: float = _FLUSH_INTERVAL_S) -> None:
-        """Commit queued records every ``interval_s`` seconds until cancelled.
-
-        Runs beside a run on its event loop, so that a crash loses at most the
-        records of the last interval.
-        """
-        while True:
-            await asyncio.sleep(interval_s)
-            self._writer.flush()
 
     @property
     def pending_writes(self) -> int:
