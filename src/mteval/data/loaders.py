@@ -208,14 +208,14 @@ class SourceFiles:
 
     # -- parsing ---------------------------------------------------------------
 
-    def _read_lines(self, rel: str) -> list[tuple[int, Any]]:
+    def _read_text(self, rel: str, *, what: str = "file") -> str:
         path = self.path(rel)
         try:
-            text = path.read_text(encoding="utf-8")
+            return path.read_text(encoding="utf-8")
         except FileNotFoundError:
             raise DataFileError(
                 path,
-                "file not found",
+                f"{what} not found",
                 hint="Set MTEVAL_DATA_DIR to a complete copy of the MT-Eval sources or run "
                 "`mteval data fetch`",
             ) from None
@@ -223,6 +223,10 @@ class SourceFiles:
             raise DataFileError(path, f"not UTF-8 text ({exc.reason})", hint=_FETCH_HINT) from None
         except OSError as exc:
             raise DataFileError(path, _unreadable(exc), hint=_FETCH_HINT) from None
+
+    def _read_lines(self, rel: str) -> list[tuple[int, Any]]:
+        path = self.path(rel)
+        text = self._read_text(rel)
         rows: list[tuple[int, Any]] = []
         for number, line in enumerate(text.split("\n"), start=1):
             if not line.strip():
@@ -336,19 +340,7 @@ class SourceFiles:
         """
         rel = f"prompts/{name}.txt"
         path = self.path(rel)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise DataFileError(
-                path,
-                "judge template not found",
-                hint="Set MTEVAL_DATA_DIR to a complete copy of the MT-Eval sources or run "
-                "`mteval data fetch`",
-            ) from None
-        except UnicodeDecodeError as exc:
-            raise DataFileError(path, f"not UTF-8 text ({exc.reason})", hint=_FETCH_HINT) from None
-        except OSError as exc:
-            raise DataFileError(path, _unreadable(exc), hint=_FETCH_HINT) from None
+        text = self._read_text(rel, what="judge template")
         for placeholder in JUDGE_TEMPLATES.get(name, ()):
             if placeholder not in text:
                 raise TemplateError(

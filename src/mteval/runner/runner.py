@@ -17,7 +17,7 @@ import asyncio
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from mteval.errors import EndpointError
 from mteval.models import Model, RequestFailed
@@ -193,31 +193,25 @@ class Runner:
             history=spec.history,
             system_message=self.system_message,
         )
+        where: dict[str, Any] = {
+            "task": spec.name,
+            "dialogue_id": dialogue.id,
+            "position": position,
+            "turn_id": turn.id,
+            "turn_index": turn_index,
+        }
         try:
             output = await self.model.generate(messages, priority=priority)
         except RequestFailed as exc:
             self.progress.turn_errors += 1
             self.sink.turn_finished(
-                TurnRecord(
-                    task=spec.name,
-                    dialogue_id=dialogue.id,
-                    position=position,
-                    turn_id=turn.id,
-                    turn_index=turn_index,
-                    status="error",
-                    error=str(exc),
-                    attempts=exc.attempts,
-                )
+                TurnRecord(**where, status="error", error=str(exc), attempts=exc.attempts)
             )
             return None
         usage = output.usage
         self.sink.turn_finished(
             TurnRecord(
-                task=spec.name,
-                dialogue_id=dialogue.id,
-                position=position,
-                turn_id=turn.id,
-                turn_index=turn_index,
+                **where,
                 status="answered",
                 response=output.content,
                 finish_reason=output.finish_reason,
