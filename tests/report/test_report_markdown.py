@@ -20,7 +20,7 @@ def test_report_markdown_has_every_section(full_report):
     assert "_Not in these runs" not in text
     assert "| Model | Avg. | Recollection | Expansion | Refinement | Follow-up |" in text
     assert "| Model | Single Turn | Gold | DGC | SGC | RC |" in text
-    assert "Follow-up's single-turn set is reconstructed by mteval" in text
+    assert "Follow-up's single-turn set is mteval's construction" in text
 
 
 def test_leaderboard_row_shows_the_average_with_its_interval(full_report):

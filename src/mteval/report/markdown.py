@@ -303,8 +303,9 @@ def report_markdown(report: Report) -> str:
         ]
         if "follow-up" in categories:
             parts += [
-                "\\* Follow-up's single-turn set is reconstructed by mteval (the benchmark "
-                "does not publish one; its table leaves Follow-up out).",
+                "\\* Follow-up's single-turn set is mteval's construction (the benchmark's "
+                "published set cannot be rebuilt from its sources; its table leaves "
+                "Follow-up out). See docs/fidelity.md.",
                 "",
             ]
     else:
