@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mteval.analysis.bootstrap import Estimate
 from mteval.analysis.compare import Comparison
@@ -42,6 +42,13 @@ CATEGORY_LABELS: dict[str, str] = {
 def format_score(value: float | None) -> str:
     """Two decimals, or an em dash for no score."""
     return "—" if value is None else f"{value:.2f}"
+
+
+def _estimates(cell: Any, *fields: str) -> list[str]:
+    """Format the named estimates of a table cell, or a dash for each when it is absent."""
+    if cell is None:
+        return ["—"] * len(fields)
+    return [format_estimate(getattr(cell, field)) for field in fields]
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -285,15 +292,7 @@ def report_markdown(report: Report) -> str:
             ]
             for category in categories:
                 cell = row.cells.get(category)
-                cells += (
-                    [
-                        format_estimate(cell.single),
-                        format_estimate(cell.multi),
-                        format_estimate(cell.drop),
-                    ]
-                    if cell
-                    else ["—", "—", "—"]
-                )
+                cells += _estimates(cell, "single", "multi", "drop")
             rows.append(cells)
         parts += [_table(header, rows), ""]
         parts += [
@@ -323,15 +322,7 @@ def report_markdown(report: Report) -> str:
             cells = [labels[go_row.run_id]]
             for category in categories:
                 go_cell = go_row.cells.get(category)
-                cells += (
-                    [
-                        format_estimate(go_cell.own),
-                        format_estimate(go_cell.gold),
-                        format_estimate(go_cell.diff),
-                    ]
-                    if go_cell
-                    else ["—", "—", "—"]
-                )
+                cells += _estimates(go_cell, "own", "gold", "diff")
             rows.append(cells)
         parts += [
             _table(header, rows),
