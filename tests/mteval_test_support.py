@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("MTEVAL_SHARED_DIR", REPO.parent / "shared"))
-DATA_DIR = Path(os.environ.get("MTEVAL_DATA_DIR") or SHARED / "mt-eval")
-NLTK_DIR = Path(os.environ.get("NLTK_DATA") or SHARED / "nltk_data")
+# Absolute, because child processes run in temporary folders: the README's
+# ``MTEVAL_DATA_DIR=../shared/mt-eval`` means the folder seen from where pytest started.
+SHARED = Path(os.environ.get("MTEVAL_SHARED_DIR") or REPO.parent / "shared").absolute()
+DATA_DIR = Path(os.environ.get("MTEVAL_DATA_DIR") or SHARED / "mt-eval").absolute()
+NLTK_DIR = Path(os.environ.get("NLTK_DATA") or SHARED / "nltk_data").absolute()
 
 # Set before any test module imports NLTK or mteval.
 os.environ["MTEVAL_DATA_DIR"] = str(DATA_DIR)

@@ -17,6 +17,7 @@ RANKS = {
     "config": 0,
     "_version": 0,
     "text": 1,
+    "resources": 1,
     "instructions": 1,
     "data": 2,
     "tasks": 3,

@@ -22,6 +22,7 @@ __all__ = [
     "JudgeReplyError",
     "ModelError",
     "MtevalError",
+    "ResourceError",
     "StoreError",
     "TaskNotFoundError",
     "TemplateError",
@@ -82,6 +83,14 @@ class DataFileError(DataError):
         if hint:
             text += f". {hint}"
         super().__init__(text)
+
+
+class ResourceError(DataError):
+    """Something a scorer needs (NLTK's punkt_tab, a word list, language profiles) is missing.
+
+    It comes from the environment, not from the model or the endpoint: a run
+    refuses to start without it, and stops (as failed) if it vanishes mid-run.
+    """
 
 
 class TemplateError(DataError):

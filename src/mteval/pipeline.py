@@ -34,6 +34,7 @@ from mteval.errors import ConfigError
 from mteval.judges.judge import BenchmarkScorer, LLMJudge
 from mteval.models import Model, PriorityLimiter, RetryPolicy, create_api, resolve_api_key
 from mteval.report.markdown import results_markdown
+from mteval.resources import check_resources
 from mteval.runner import Runner, RunProgress
 from mteval.store import RunInfo, RunStore
 from mteval.tasks import TaskSpec, get_task, resolve_tasks
@@ -216,35 +217,6 @@ def _quiet_gc() -> Any:
         gc.unfreeze()
 
 
-def _warm_up(work: list[tuple[TaskSpec, TaskSet]]) -> None:
-    """Load models the scorers need before the first request, not in the middle of the run.
-
-    NLTK's sentence model (judge prompts) and langdetect's profiles (language
-    instructions) take up to a second to load; loaded lazily, that second would
-    stall every request in flight.
-    """
-    if any(spec.scorer == "judge" for spec, _ in work):
-        from mteval.text import ensure_punkt
-
-        ensure_punkt()
-    languages = [
-        d
-        for spec, task_set in work
-        if spec.scorer == "instruction"
-        for d in task_set.dialogues
-        if d.inst_name == "language:response_language"
-    ]
-    if languages:
-        from mteval.instructions import check
-
-        check(
-            "language:response_language",
-            {"lang": "English"},
-            "This sentence is written in English.",
-            dialect="mt-eval",
-        )
-
-
 async def run_async(
     config: RunConfig,
     *,
@@ -277,6 +249,7 @@ async def run_async(
             when possible; everything finished before a failure stays stored.
     """
     env = os.environ if environ is None else environ
+    fresh_store = not Path(db_path).exists()
     store = RunStore(db_path)
     endpoints: _Endpoints | None = None
     try:
@@ -288,6 +261,10 @@ async def run_async(
                 "the selected tasks need a judge: pass --judge PROVIDER/MODEL "
                 f"(the paper used {DEFAULT_JUDGE})"
             )
+        # Everything the scorers need, before the first request and before the
+        # run is recorded: a run that cannot be scored correctly does not start.
+        # (Loading it now also keeps that second out of the run's first requests.)
+        check_resources(r for spec in specs for r in spec.resources)
         sources = SourceFiles(data_dir)
         work = [(spec, _with_limit(spec.load(sources), config.limit)) for spec in specs]
         if config.judge is not None:
@@ -321,11 +298,6 @@ async def run_async(
             )
         run_id = info.run_id
         store.claim_run(run_id)
-        try:
-            _warm_up(work)
-        except BaseException:
-            store.finish_run(run_id, status="failed", summary=None)
-            raise
         if on_start is not None:
             on_start(run_id, resumed)
         judge = (
@@ -378,7 +350,20 @@ async def run_async(
                 if model is not None:
                     with contextlib.suppress(Exception):
                         await model.aclose()
+        refused = False
+        if fresh_store:
+            with contextlib.suppress(Exception):
+                refused = not store.list_runs()
         store.close()
+        if refused:
+            # A run refused before it started leaves no empty store behind.
+            _remove_store_files(Path(db_path))
+
+
+def _remove_store_files(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with contextlib.suppress(OSError):
+            path.with_name(path.name + suffix).unlink()
 
 
 async def _tick(

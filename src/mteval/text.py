@@ -8,11 +8,13 @@ tokens. Sentences are counted with NLTK's Punkt tokenizer (``punkt_tab``).
 from __future__ import annotations
 
 import functools
+import io
+import os
 import re
 import sys
 from typing import Any
 
-from mteval.errors import DataError
+from mteval.errors import ResourceError
 
 __all__ = [
     "count_regex_words",
@@ -57,7 +59,17 @@ def _import_nltk() -> Any:
     finally:
         if hidden and sys.modules.get("scipy.stats") is None:
             del sys.modules["scipy.stats"]
+    _absolute_search_path(nltk)
     return nltk
+
+
+def _absolute_search_path(nltk: Any) -> None:
+    # A relative NLTK_DATA means the folder as seen from where mteval started,
+    # whatever the working folder is when the sentence model is first loaded.
+    nltk.data.path[:] = [
+        os.path.abspath(p) if isinstance(p, str) and p and not os.path.isabs(p) else p
+        for p in nltk.data.path
+    ]
 
 
 @functools.lru_cache(maxsize=1)
@@ -66,20 +78,23 @@ def ensure_punkt() -> None:
 
     Looks in NLTK's search path (``NLTK_DATA`` first). When missing, tries one
     quiet download into NLTK's default folder; when that fails too, raises a
-    :class:`~mteval.errors.DataError` saying what to do.
+    :class:`~mteval.errors.ResourceError` saying what to do. NLTK's own
+    download error goes into that message, not to standard error.
 
     Raises:
-        DataError: punkt_tab is missing and could not be downloaded.
+        ResourceError: punkt_tab is missing and could not be downloaded.
     """
     nltk = _import_nltk()
+    _absolute_search_path(nltk)
     try:
         nltk.data.find("tokenizers/punkt_tab/english/")
         nltk.sent_tokenize("Load the model. Now.")
         return
     except LookupError:
         pass
+    messages = io.StringIO()
     try:
-        ok = nltk.download("punkt_tab", quiet=True, raise_on_error=True)
+        ok = nltk.download("punkt_tab", quiet=True, raise_on_error=True, print_error_to=messages)
     except Exception:  # any network or disk failure: report one clear error below
         ok = False
     if ok:
@@ -88,9 +103,16 @@ def ensure_punkt() -> None:
             return
         except LookupError:
             pass
-    raise DataError(
-        "NLTK's sentence model 'punkt_tab' was not found and could not be downloaded: "
-        "set NLTK_DATA to a folder containing tokenizers/punkt_tab/english, "
+    reason = " ".join(messages.getvalue().replace("[nltk_data]", "").split())
+    if len(reason) > 120:
+        reason = reason[:119] + "…"
+    searched = ", ".join(str(p) for p in nltk.data.path[:3])
+    raise ResourceError(
+        "NLTK's sentence model 'punkt_tab' was not found"
+        + (f" (searched {searched}, …)" if searched else "")
+        + " and could not be downloaded"
+        + (f" ({reason})" if reason else "")
+        + ": set NLTK_DATA to a folder containing tokenizers/punkt_tab/english, "
         "or run `python -m nltk.downloader punkt_tab` on a machine with internet"
     )
 

@@ -168,3 +168,15 @@ def test_bad_downloads_fail_clearly_and_leave_nothing(
 def test_unreachable_host_is_a_download_error(tmp_path: Path) -> None:
     with pytest.raises(DownloadError, match="failed"):
         src.fetch_sources(tmp_path / "x", url="http://127.0.0.1:9/none.zip", timeout_s=2)
+
+
+def test_a_missing_given_folder_advises_fixing_the_given_path(tmp_path: Path) -> None:
+    with pytest.raises(DataNotFoundError) as given:
+        src.resolve_data_dir(tmp_path / "nonexistent", environ={}, download=False)
+    assert "pass --data-dir" in str(given.value).split("):", 1)[1]
+    with pytest.raises(DataNotFoundError) as from_env:
+        src.resolve_data_dir(
+            None, environ={"MTEVAL_DATA_DIR": str(tmp_path / "nonexistent")}, download=False
+        )
+    advice = str(from_env.value).split("):", 1)[1]
+    assert advice.strip().startswith("set MTEVAL_DATA_DIR") and "--data-dir" not in advice

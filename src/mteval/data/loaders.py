@@ -189,7 +189,9 @@ class SourceFiles:
         verify: bool | None = None,
         download: bool = True,
     ) -> None:
-        self._root_arg = root
+        # A relative folder means the one seen from here, even if the working
+        # folder changes before the sources are first read.
+        self._root_arg = None if root is None else Path(root).expanduser().absolute()
         self.memo: dict[str, Any] = {}
         """Built task sets, keyed by name (filled by :mod:`mteval.tasks`)."""
         self._download = download

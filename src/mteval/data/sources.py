@@ -112,6 +112,12 @@ _WHAT_TO_DO = (
     f"at commit {COMMIT[:12]}), or run `mteval data fetch` on a machine with internet"
 )
 
+_FIX_GIVEN_PATH = (
+    f"pass --data-dir (data_dir=) a folder holding the MT-Eval sources (the repository "
+    f"{REPOSITORY} at commit {COMMIT[:12]}), or leave it out to use {DATA_DIR_ENV} or the "
+    "cache that `mteval data fetch` fills (on a machine with internet)"
+)
+
 
 def default_cache_dir() -> Path:
     """Return the user cache folder where downloaded sources live."""
@@ -158,13 +164,14 @@ def resolve_data_dir(
     env = os.environ if environ is None else environ
     for origin, candidate in (("the given path", path), (DATA_DIR_ENV, env.get(DATA_DIR_ENV))):
         if candidate:
-            root = Path(candidate).expanduser()
+            root = Path(candidate).expanduser().absolute()
             absent = missing_files(root)
             if absent:
+                # Advise fixing what was actually given: the path, or the variable.
+                fix = _WHAT_TO_DO if origin == DATA_DIR_ENV else _FIX_GIVEN_PATH
                 raise DataNotFoundError(
                     f"{root / absent[0]} not found ({origin} points at {root}, which lacks "
-                    f"{len(absent)} of the {len(SOURCE_FILES)} MT-Eval source files): "
-                    + _WHAT_TO_DO
+                    f"{len(absent)} of the {len(SOURCE_FILES)} MT-Eval source files): " + fix
                 )
             return root
     cache = default_cache_dir()

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from mteval.errors import EndpointError
+from mteval.errors import EndpointError, ResourceError
 from mteval.models import Model, RequestFailed
 from mteval.runner.messages import build_messages
 from mteval.runner.records import JudgmentRecord, RunSink, TurnRecord
@@ -277,7 +277,8 @@ class Runner:
                 response,
                 previous_attempts=self.resume.judge_attempts.get(key, 0),
             )
-        except (EndpointError, asyncio.CancelledError):
+        except (EndpointError, ResourceError, asyncio.CancelledError):
+            # The environment, not the model: no score from this run would be right.
             raise
         except Exception as exc:  # a scorer bug must not kill the run: record it
             record = JudgmentRecord(

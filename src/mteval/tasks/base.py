@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from typing import Literal
 
 from mteval.data.loaders import DocumentRecord, SourceFiles
+from mteval.resources import IFEVAL_WORD_LIST, LANGDETECT_PROFILES, PUNKT_TAB, Resource
 from mteval.types import Category, Dialogue, TaskSet
 
 __all__ = [
     "History",
     "JudgeContext",
     "JudgeFields",
+    "SCORER_RESOURCES",
     "ScorerKind",
     "Setting",
     "TaskSpec",
@@ -43,6 +45,15 @@ class JudgeContext:
 JudgeFields = Callable[[JudgeContext], list[tuple[str, str]]]
 """Returns (placeholder, value) pairs in the order the benchmark fills them."""
 
+SCORER_RESOURCES: dict[str, tuple[Resource, ...]] = {
+    # Judge prompts show the reply's sentence count (refinement, follow-up).
+    "judge": (PUNKT_TAB,),
+    "cls": (),
+    # Sentence and word counts, keyword arguments, language detection.
+    "instruction": (PUNKT_TAB, IFEVAL_WORD_LIST, LANGDETECT_PROFILES),
+}
+"""What each scorer kind needs from the environment, unless a task says otherwise."""
+
 
 @dataclass(frozen=True, kw_only=True)
 class TaskSpec:
@@ -66,6 +77,8 @@ class TaskSpec:
         provenance: ``benchmark`` when built exactly as the benchmark's code
             builds it; ``mteval`` when the benchmark's construction is not public
             and mteval's documented construction stands in (see docs/fidelity.md).
+        requires: What its scorer needs from the environment, checked before a
+            run starts (default: :data:`SCORER_RESOURCES` for its scorer).
     """
 
     name: str
@@ -79,6 +92,14 @@ class TaskSpec:
     judge_fields: JudgeFields | None = None
     description: str
     provenance: Literal["benchmark", "mteval"] = "benchmark"
+    requires: tuple[Resource, ...] | None = None
+
+    @property
+    def resources(self) -> tuple[Resource, ...]:
+        """What this task's scorer needs from the environment."""
+        if self.requires is not None:
+            return self.requires
+        return SCORER_RESOURCES.get(self.scorer, ())
 
     def load(self, sources: SourceFiles) -> TaskSet:
         """Build this task's set once per :class:`SourceFiles` (memoised there)."""
