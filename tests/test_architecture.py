@@ -32,6 +32,9 @@ RANKS = {
     "cli_report": 12,
     "cli_common": 12,
     "cli": 12,
+    # Benchmark packages sit on top: they may use any engine layer, and no engine
+    # layer may import them.
+    "benchmarks": 13,
 }
 # The mock endpoint is a leaf for tests and benchmarks: it may use only the bottom layer.
 LEAVES = {"testing": 0}

@@ -1,0 +1,3 @@
+"""Benchmarks: each one package that plugs into the engine through a registry."""
+
+__all__: list[str] = []
