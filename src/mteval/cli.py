@@ -350,7 +350,7 @@ def runs_command(
 
         if not db.exists():
             raise MtevalError(f"{db} does not exist: run `mteval run` first, or pass --db")
-        with RunStore(db) as store:
+        with RunStore(db, read_only=True) as store:
             rows = store.list_runs()
         table = Table(title=f"Runs in {escape(str(db))}", title_justify="left")
         for column in ("Run", "Created (UTC)", "Status", "Model", "Judge", "Tasks"):
@@ -384,7 +384,7 @@ def show_command(
 
         if not db.exists():
             raise MtevalError(f"{db} does not exist: pass the store with --db")
-        with RunStore(db) as store:
+        with RunStore(db, read_only=True) as store:
             results = load_results(store, run_id)
         if as_json:
             out.print_json(json.dumps(results.model_dump(mode="json")))
@@ -484,7 +484,7 @@ def export_command(
             raise ConfigError(f"--format {fmt!r}: use jsonl or csv")
         if not db.exists():
             raise MtevalError(f"{db} does not exist: pass the store with --db")
-        with RunStore(db) as store:
+        with RunStore(db, read_only=True) as store:
             rows = export_rows(store, run_id)
         try:
             handle = output.open("w", encoding="utf-8", newline="") if output else sys.stdout

@@ -36,7 +36,7 @@ def _existing_store(db: Path) -> Any:
 
     if not db.exists():
         raise MtevalError(f"{db} does not exist: pass the run store with --db")
-    return RunStore(db)
+    return RunStore(db, read_only=True)
 
 
 def _sources(data_dir: Path | None) -> SourceFiles | None:

@@ -253,6 +253,9 @@ async def run_async(
     store = RunStore(db_path)
     endpoints: _Endpoints | None = None
     try:
+        if not fresh_store:
+            # A damaged store is found now, before any request, not halfway through.
+            store.check_sound()
         if resume is not None:
             config = _resumed_config(store.get_run(resume).config["run"], config)
         specs = tuple(get_task(name) for name in config.tasks)

@@ -1,5 +1,5 @@
 """The SQLite run store: runs, completions (the cache), turns and judgments."""
 
-from mteval.store.sqlite import SCHEMA_VERSION, RunInfo, RunStore, StoreSink
+from mteval.store.sqlite import SCHEMA_VERSION, RunInfo, RunStore, StoreSink, store_error
 
-__all__ = ["SCHEMA_VERSION", "RunInfo", "RunStore", "StoreSink"]
+__all__ = ["SCHEMA_VERSION", "RunInfo", "RunStore", "StoreSink", "store_error"]

@@ -11,6 +11,7 @@ SQLite's WAL journal makes every commit atomic.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import socket
@@ -28,7 +29,7 @@ from mteval.runner.records import JudgmentRecord, TurnRecord
 from mteval.runner.runner import ResumeState, TurnKey
 from mteval.types import ModelOutput, Usage
 
-__all__ = ["SCHEMA_VERSION", "RunInfo", "RunStore", "StoreSink"]
+__all__ = ["SCHEMA_VERSION", "RunInfo", "RunStore", "StoreSink", "store_error"]
 
 SCHEMA_VERSION = 1
 _BUSY_TIMEOUT_MS = 60_000
@@ -176,13 +177,57 @@ class RunInfo:
         )
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _connect(path: Path, *, read_only: bool = False, immutable: bool = False) -> sqlite3.Connection:
+    target: str = str(path)
+    if read_only:
+        # A URI so that SQLite itself refuses every write (and needs no write access).
+        target = path.absolute().as_uri() + "?mode=ro" + ("&immutable=1" if immutable else "")
     connection = sqlite3.connect(
-        str(path), timeout=_BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+        target,
+        timeout=_BUSY_TIMEOUT_MS / 1000,
+        isolation_level=None,
+        check_same_thread=False,
+        uri=read_only,
     )
     connection.row_factory = sqlite3.Row
     connection.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
     return connection
+
+
+def store_error(path: Path, exc: sqlite3.Error) -> StoreError:
+    """The one clear error for an SQLite failure on the store at ``path``."""
+    reason = str(exc)
+    if "malformed" in reason or "corrupt" in reason:
+        return StoreError(
+            f"{path} is damaged ({reason}): recover what it holds with "
+            f"`sqlite3 {path} .recover | sqlite3 recovered.db` and pass --db recovered.db, "
+            "or start afresh with another --db"
+        )
+    if "readonly" in reason or "read-only" in reason:
+        return StoreError(
+            f"{path} is read-only ({reason}): `mteval run` stores every reply there; make it "
+            "writable or pass another --db (runs, show, export, report and compare only read it)"
+        )
+    return StoreError(
+        f"{path} is not a usable mteval database ({reason}): pass another file with "
+        "--db, or move this one away"
+    )
+
+
+def _translating_errors(method: Any) -> Any:
+    """Wrap a store method so that a damaged database gives one clear error."""
+
+    @functools.wraps(method)
+    def wrapper(self: RunStore, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.DatabaseError as exc:
+            # Locks, constraint and programming errors are not damage; let them be.
+            if type(exc) is not sqlite3.DatabaseError:
+                raise
+            raise store_error(self.path, exc) from None
+
+    return wrapper
 
 
 class _BatchWriter:
@@ -271,29 +316,67 @@ class RunStore:
     """An mteval run store (SQLite, WAL mode).
 
     Args:
-        path: The database file (created if absent).
+        path: The database file (created if absent, unless ``read_only``).
+        read_only: Open for reading only (``runs``, ``show``, ``export``,
+            ``report``, the viewer): SQLite refuses every write, nothing is
+            created or migrated, and a file the user may not write still opens.
 
     Raises:
-        StoreError: The file is not an SQLite database or not an mteval store.
+        StoreError: The file is missing (``read_only``), damaged, read-only
+            (for writing), not an SQLite database or not an mteval store.
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], *, read_only: bool = False) -> None:
         self.path = Path(path)
-        if self.path.parent and not self.path.parent.exists():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.read_only = read_only
         try:
-            self._db = _connect(self.path)
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA synchronous = NORMAL")
-            self._init_schema()
+            if read_only:
+                self._db = self._open_read_only()
+            else:
+                if self.path.parent and not self.path.parent.exists():
+                    self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._db = _connect(self.path)
+                self._db.execute("PRAGMA journal_mode = WAL")
+                self._db.execute("PRAGMA synchronous = NORMAL")
+                self._init_schema()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(
-                f"{self.path} is not a usable mteval database ({exc}): pass another file with "
-                "--db, or move this one away"
-            ) from None
+            raise store_error(self.path, exc) from None
         self._pending: dict[str, ModelOutput] = {}
         self._writer = _BatchWriter(self._db, self._committed)
         self._closed = False
+
+    @classmethod
+    def open_read_only(cls, path: str | os.PathLike[str]) -> RunStore:
+        """Open an existing store for reading only (see ``read_only``)."""
+        return cls(path, read_only=True)
+
+    def _open_read_only(self) -> sqlite3.Connection:
+        if not self.path.is_file():
+            raise StoreError(
+                f"{self.path} does not exist: run `mteval run` first, or pass the store with --db"
+            )
+        try:
+            connection = _connect(self.path, read_only=True)
+            row = connection.execute(
+                "SELECT value FROM meta WHERE key = 'schema_version'"
+            ).fetchone()
+        except sqlite3.OperationalError as exc:
+            wal = self.path.with_name(self.path.name + "-wal")
+            if "unable to open" not in str(exc) or wal.exists():
+                raise
+            # A read-only folder: SQLite cannot create the WAL index beside the file.
+            # With no write-ahead log to read, the file alone is the whole store.
+            connection = _connect(self.path, read_only=True, immutable=True)
+            row = connection.execute(
+                "SELECT value FROM meta WHERE key = 'schema_version'"
+            ).fetchone()
+        if row is None:
+            raise StoreError(f"{self.path} is not an mteval store: pass the run store with --db")
+        if int(row["value"]) > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} was written by a newer mteval (schema {row['value']}); upgrade mteval"
+            )
+        return connection
 
     def _init_schema(self) -> None:
         row = None
@@ -593,6 +676,25 @@ class RunStore:
     def integrity_check(self) -> str:
         """Run ``PRAGMA integrity_check`` and return its verdict (``ok`` when sound)."""
         return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
+
+    def check_sound(self) -> None:
+        """Check the whole file (``PRAGMA quick_check``) before work is spent on it.
+
+        Reads every page once (about a second per gigabyte).
+
+        Raises:
+            StoreError: The database is damaged; the message says how to recover it.
+        """
+        verdict = str(self._db.execute("PRAGMA quick_check(1)").fetchone()[0])
+        if verdict != "ok":
+            raise store_error(
+                self.path, sqlite3.DatabaseError(f"database disk image is malformed: {verdict}")
+            )
+
+
+for _name, _method in list(vars(RunStore).items()):
+    if callable(_method) and not _name.startswith("__") and _name != "open_read_only":
+        setattr(RunStore, _name, _translating_errors(_method))
 
 
 class StoreSink:
