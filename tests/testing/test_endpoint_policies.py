@@ -10,10 +10,12 @@ from _endpoint_helpers import ask, client_for
 
 from mteval.testing import (
     CallablePolicy,
+    ChoicePolicy,
     EndpointConfig,
     FixedPolicy,
     JudgePolicy,
     ReplayPolicy,
+    choice_for_prompt,
     judge_reply,
     prompt_key,
     score_for_prompt,
@@ -48,6 +50,28 @@ async def test_fixed_policy_replies_its_text(make_endpoint):
     async with client_for(ep) as client:
         reply = await ask(client, "whatever")
     assert reply.choices[0].message.content == "Always this."
+
+
+async def test_choice_policy_picks_by_prompt_hash(make_endpoint, tmp_path: Path):
+    verdicts = ("Rating: [[3]]", "Rating: [[7.5]]", "[[A]]", "no verdict")
+    config_file = tmp_path / "endpoint.json"
+    config_file.write_text(
+        json.dumps({"models": {"m": {"kind": "choice", "replies": list(verdicts)}}}),
+        encoding="utf-8",
+    )
+    from mteval.testing import load_config
+
+    ep = await make_endpoint(load_config(config_file))
+    prompts = [f"judge this {i}" for i in range(12)]
+    async with client_for(ep) as client:
+        for prompt in prompts:
+            reply = await ask(client, prompt, model="m")
+            expected = verdicts[int(prompt_key(prompt), 16) % len(verdicts)]
+            assert reply.choices[0].message.content == expected
+            assert choice_for_prompt(prompt, verdicts) == expected
+    assert len({choice_for_prompt(p, verdicts) for p in prompts}) > 1
+    with pytest.raises(ValueError):
+        ChoicePolicy(replies=())
 
 
 async def test_replay_policy_looks_up_prompt_key_and_falls_back(make_endpoint):

@@ -20,6 +20,7 @@ __all__ = [
     "JUDGE_FAULTS",
     "TRANSIENT_FAULTS",
     "CallablePolicy",
+    "ChoicePolicy",
     "EchoPolicy",
     "EndpointConfig",
     "FaultConfig",
@@ -147,6 +148,21 @@ class JudgePolicy(_Frozen):
     fence: bool = True
 
 
+class ChoicePolicy(_Frozen):
+    """Reply with one of a list of texts, picked by a hash of the last user message.
+
+    The reply is ``replies[int(prompt_key(prompt), 16) % len(replies)]``
+    (:func:`mteval.testing.choice_for_prompt`), so a test can compute it: a
+    scripted judge for any verdict format (``Rating: [[7]]``, ``[[A]]``).
+
+    Attributes:
+        replies: The texts to pick from.
+    """
+
+    kind: Literal["choice"] = "choice"
+    replies: tuple[str, ...] = Field(min_length=1)
+
+
 class CallablePolicy(_Frozen):
     """Reply with whatever a Python function returns (in-process only).
 
@@ -160,7 +176,7 @@ class CallablePolicy(_Frozen):
 
 
 Policy = Annotated[
-    EchoPolicy | FixedPolicy | ReplayPolicy | JudgePolicy | CallablePolicy,
+    EchoPolicy | FixedPolicy | ReplayPolicy | JudgePolicy | ChoicePolicy | CallablePolicy,
     Field(discriminator="kind"),
 ]
 """Any reply policy, told apart by its ``kind``."""

@@ -15,6 +15,7 @@ from mteval.errors import ConfigError
 from mteval.testing.config import (
     JUDGE_FAULTS,
     CallablePolicy,
+    ChoicePolicy,
     EchoPolicy,
     EndpointConfig,
     FaultConfig,
@@ -27,6 +28,7 @@ from mteval.testing.config import (
 
 __all__ = [
     "Responder",
+    "choice_for_prompt",
     "count_tokens",
     "draw_fault",
     "judge_fault_reply",
@@ -47,6 +49,11 @@ def prompt_key(text: str) -> str:
 def score_for_prompt(prompt: str) -> int:
     """Return the score (1 to 10) the ``judge`` policy gives to ``prompt``."""
     return 1 + int(prompt_key(prompt), 16) % 10
+
+
+def choice_for_prompt(prompt: str, replies: tuple[str, ...] | list[str]) -> str:
+    """Return the ``choice`` policy's reply to ``prompt``: one of ``replies`` by its hash."""
+    return replies[int(prompt_key(prompt), 16) % len(replies)]
 
 
 def judge_reply(prompt: str, *, fence: bool = True) -> str:
@@ -170,6 +177,8 @@ class Responder:
             return policy.text
         if isinstance(policy, JudgePolicy):
             return judge_reply(prompt, fence=policy.fence)
+        if isinstance(policy, ChoicePolicy):
+            return choice_for_prompt(prompt, policy.replies)
         if isinstance(policy, ReplayPolicy):
             return self._replay[id(policy)].get(prompt_key(prompt), policy.fallback)
         if isinstance(policy, CallablePolicy):

@@ -10,6 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mteval.benchmarks.mt_bench import parse_pair_verdict, parse_rating
+from mteval.benchmarks.mt_bench.parse import read_pair_verdict, read_rating
+from mteval.errors import JudgeReplyError
 
 
 def fastchat_rating(judgment: str) -> float:
@@ -121,3 +123,12 @@ def test_pair_verdict_equals_fastchat(reply: str) -> None:
 )
 def test_pair_verdict_examples(reply: str, verdict: str) -> None:
     assert parse_pair_verdict(reply) == verdict
+
+
+def test_strict_readers_raise_where_fastchat_records_an_error() -> None:
+    assert read_rating("Rating: [[9]]") == 9.0
+    assert read_pair_verdict("[[C]]") == "tie"
+    with pytest.raises(JudgeReplyError, match="rating"):
+        read_rating("no rating here")
+    with pytest.raises(JudgeReplyError, match=r"\[\[A\]\]"):
+        read_pair_verdict("no verdict")

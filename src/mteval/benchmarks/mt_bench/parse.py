@@ -16,12 +16,16 @@ import math
 import re
 from typing import Literal
 
+from mteval.errors import JudgeReplyError
+
 __all__ = [
     "ONE_SCORE_PATTERN",
     "ONE_SCORE_PATTERN_BACKUP",
     "PairVerdict",
     "parse_pair_verdict",
     "parse_rating",
+    "read_pair_verdict",
+    "read_rating",
 ]
 
 ONE_SCORE_PATTERN = re.compile(r"\[\[(\d+\.?\d*)\]\]")
@@ -74,3 +78,27 @@ def parse_pair_verdict(judgment: str) -> PairVerdict:
     if "[[C]]" in judgment:
         return "tie"
     return "error"
+
+
+def read_rating(judgment: str) -> float:
+    """:func:`parse_rating` for judge plumbing that expects an exception when there is none.
+
+    Raises:
+        JudgeReplyError: The reply holds no rating (FastChat's -1).
+    """
+    rating = parse_rating(judgment)
+    if rating is None:
+        raise JudgeReplyError("the judge's reply holds no [[rating]]")
+    return rating
+
+
+def read_pair_verdict(judgment: str) -> Literal["A", "B", "tie"]:
+    """:func:`parse_pair_verdict` for judge plumbing that expects an exception on an error.
+
+    Raises:
+        JudgeReplyError: The reply names no winner (FastChat's ``error``).
+    """
+    verdict = parse_pair_verdict(judgment)
+    if verdict == "error":
+        raise JudgeReplyError("the judge's reply holds none of [[A]], [[B]], [[C]]")
+    return verdict
