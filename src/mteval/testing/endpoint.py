@@ -32,6 +32,7 @@ from mteval.testing.config import (
     JUDGE_FAULTS,
     TRANSIENT_FAULTS,
     CallablePolicy,
+    ChoicePolicy,
     EchoPolicy,
     EndpointConfig,
     FaultConfig,
@@ -43,7 +44,7 @@ from mteval.testing.config import (
     load_config,
 )
 from mteval.testing.records import EndpointStats, RequestRecord, read_request_log
-from mteval.testing.replies import judge_reply, prompt_key, score_for_prompt
+from mteval.testing.replies import choice_for_prompt, judge_reply, prompt_key, score_for_prompt
 from mteval.testing.server import MockEndpoint
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "JUDGE_FAULTS",
     "TRANSIENT_FAULTS",
     "CallablePolicy",
+    "ChoicePolicy",
     "EchoPolicy",
     "EndpointConfig",
     "EndpointStats",
@@ -62,6 +64,7 @@ __all__ = [
     "Policy",
     "ReplayPolicy",
     "RequestRecord",
+    "choice_for_prompt",
     "judge_reply",
     "load_config",
     "main",
