@@ -28,9 +28,11 @@ RANKS = {
     "store": 8,
     "analysis": 9,
     "report": 10,
+    "viewer": 10,
     "pipeline": 11,
     "cli_report": 12,
     "cli_common": 12,
+    "cli_view": 12,
     "cli": 12,
     # Benchmark packages sit on top: they may use any engine layer, and no engine
     # layer may import them.

@@ -638,8 +638,10 @@ def data_stats(
 
 def _register_analysis_commands() -> None:
     from mteval.cli_report import register
+    from mteval.cli_view import register as register_view
 
     register(app)
+    register_view(app)
 
 
 _register_analysis_commands()

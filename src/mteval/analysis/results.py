@@ -112,10 +112,10 @@ def load_results(store: RunStore, run_id: str) -> Results:
     run: RunInfo = store.get_run(run_id)
     n_turns: dict[str, int] = dict(run.config.get("n_turns", {}))
     turns_by_task: dict[str, list[TurnRecord]] = defaultdict(list)
-    for record in store.turns(run_id):
+    for record in store.turns(run_id, text=False):
         turns_by_task[record.task].append(record)
     judgments_by_task: dict[str, list[JudgmentRecord]] = defaultdict(list)
-    for judgment in store.judgments(run_id):
+    for judgment in store.judgments(run_id, text=False):
         judgments_by_task[judgment.task].append(judgment)
 
     tasks: dict[str, TaskResult] = {}

@@ -159,6 +159,6 @@ def load_run_scores(store: RunStore, run_id: str) -> RunScores:
         judge=info.judge,
         status=info.status,
         tasks=info.tasks,
-        judgments=store.judgments(run_id),
-        turns=store.turns(run_id),
+        judgments=store.judgments(run_id, text=False),
+        turns=store.turns(run_id, text=False),
     )

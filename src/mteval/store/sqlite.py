@@ -191,6 +191,8 @@ def _connect(path: Path, *, read_only: bool = False, immutable: bool = False) ->
     )
     connection.row_factory = sqlite3.Row
     connection.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+    if read_only:
+        connection.execute("PRAGMA query_only = ON")
     return connection
 
 
@@ -635,9 +637,17 @@ class RunStore:
             (run_id, *values, time.time()),
         )
 
-    def turns(self, run_id: str, task: str | None = None) -> list[TurnRecord]:
-        """Return a run's turn records (optionally one task's), in a stable order."""
-        sql = f"SELECT {', '.join(_TURN_COLUMNS)} FROM turns WHERE run_id = ?"
+    def turns(self, run_id: str, task: str | None = None, *, text: bool = True) -> list[TurnRecord]:
+        """Return a run's turn records (optionally one task's), in a stable order.
+
+        Args:
+            run_id: The run.
+            task: Only this task's records.
+            text: Include the replies; without them (``response`` is None) the
+                records load several times faster, for counts and scores.
+        """
+        columns = _TURN_COLUMNS if text else tuple(c for c in _TURN_COLUMNS if c != "response")
+        sql = f"SELECT {', '.join(columns)} FROM turns WHERE run_id = ?"
         params: tuple[Any, ...] = (run_id,)
         if task is not None:
             sql += " AND task = ?"
@@ -647,9 +657,20 @@ class RunStore:
             TurnRecord.model_validate({**dict(row), "cached": bool(row["cached"])}) for row in rows
         ]
 
-    def judgments(self, run_id: str, task: str | None = None) -> list[JudgmentRecord]:
-        """Return a run's judgment records (optionally one task's)."""
-        sql = f"SELECT {', '.join(_JUDGMENT_COLUMNS)} FROM judgments WHERE run_id = ?"
+    def judgments(
+        self, run_id: str, task: str | None = None, *, text: bool = True
+    ) -> list[JudgmentRecord]:
+        """Return a run's judgment records (optionally one task's).
+
+        Args:
+            run_id: The run.
+            task: Only this task's records.
+            text: Include the rationales (``rationale`` is None without them).
+        """
+        columns = (
+            _JUDGMENT_COLUMNS if text else tuple(c for c in _JUDGMENT_COLUMNS if c != "rationale")
+        )
+        sql = f"SELECT {', '.join(columns)} FROM judgments WHERE run_id = ?"
         params: tuple[Any, ...] = (run_id,)
         if task is not None:
             sql += " AND task = ?"
