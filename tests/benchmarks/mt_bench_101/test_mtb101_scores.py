@@ -9,7 +9,11 @@ from mteval.benchmarks.mt_bench_101 import TurnVerdict, aggregate
 
 def _v(task: str, dialogue: int, index: int, rating: int | None, status: str = "scored"):
     return TurnVerdict(
-        task=task, dialogue_id=dialogue, index=index, rating=rating, status=status  # type: ignore[arg-type]
+        task=task,
+        dialogue_id=dialogue,
+        index=index,
+        rating=rating,
+        status=status,  # type: ignore[arg-type]
     )
 
 
