@@ -67,9 +67,10 @@ def _comparison_table(comparison: Comparison, label_a: str, label_b: str) -> Tab
         title=f"B = {label_b} ({comparison.run_b}) vs A = {label_a} ({comparison.run_a})",
         title_justify="left",
         caption=(
-            f"Δ = B − A on the turns scored in both runs; {pct} CI: paired bootstrap over "
-            f"dialogues ({comparison.n_resamples} replicates); p: two-sided sign-flip "
+            f"Δ = B − A on the turns scored in both runs; p: two-sided sign-flip "
             "permutation test at dialogue level (* exact: every sign pattern); "
+            f"{pct} CI: the differences that test does not reject (so it excludes 0 exactly "
+            f"when p ≤ {1 - comparison.confidence:.2f}; — when too few dialogues to reject any); "
             f"seed {comparison.seed}."
         ),
         caption_justify="left",

@@ -85,3 +85,66 @@ def test_runs_without_common_turns_have_no_rows():
     a = run_of([("expansion_multi", "d", 0, 1.0)])
     b = run_of([("refinement_multi", "d", 0, 1.0)], run_id="B")
     assert compare_runs(a, b).rows == ()
+
+
+# -- the interval and the p-value come from one procedure (issue 9, finding 4) -----------------
+
+
+def _runs(a_scores, b_scores, task="expansion_multi"):
+    a = run_of([(task, f"d{i}", 0, float(s)) for i, s in enumerate(a_scores)], run_id="A")
+    b = run_of([(task, f"d{i}", 0, float(s)) for i, s in enumerate(b_scores)], run_id="B")
+    return a, b
+
+
+def _excludes_zero(row) -> bool:
+    return row.low is not None and row.high is not None and not row.low <= 0.0 <= row.high
+
+
+def test_interval_contains_zero_when_the_p_value_is_large():
+    # Seven dialogues, B lower on six: a percentile bootstrap gave [-2.00, -0.29] while the
+    # exact sign-flip test gave p = 0.125.
+    a, b = _runs([5, 10, 3, 6, 3, 1, 8], [2, 8, 2, 5, 1, 2, 8])
+    row = compare_runs(a, b).row("task", "expansion_multi")
+    assert row.exact and row.p_value == pytest.approx(0.125)
+    assert row.low is not None and row.high is not None
+    assert row.low <= 0.0 <= row.high
+
+
+def test_interval_excludes_zero_exactly_when_p_is_below_five_percent():
+    rng = np.random.default_rng(7)
+    checked = 0
+    for _ in range(60):
+        n = int(rng.integers(4, 40))
+        a_scores = rng.integers(1, 11, n)
+        b_scores = np.clip(a_scores + rng.choice([-3, -2, -1, 0, 1, 2], n), 1, 10)
+        a, b = _runs(a_scores, b_scores)
+        for row in compare_runs(a, b, n_permutations=2000).rows:
+            if row.p_value is None:
+                continue
+            checked += 1
+            assert _excludes_zero(row) == (row.p_value <= 0.05), row
+    assert checked == 3 * 60  # average, category and task rows
+
+
+def test_interval_holds_the_shifts_the_test_does_not_reject():
+    # Exact enumeration: testing "B - A = delta" is the sign-flip test of the shifted
+    # per-dialogue sums, whose statistic is the observed difference minus delta.
+    d = np.array([-3.0, -2.0, -2.0, 1.0, -1.0, 0.0, -4.0, 2.0, -1.0, -2.0])
+    c = np.array([1.0, 2.0, 1.0, 1.0, 3.0, 1.0, 2.0, 1.0, 1.0, 2.0])
+    from mteval.analysis.compare import sign_flip_test
+
+    test = sign_flip_test([(d, c)])
+    assert test.exact and test.low is not None and test.high is not None
+    assert test.low < d.sum() / c.sum() < test.high
+    for delta in np.linspace(-4, 2, 241):
+        p, _ = sign_flip_p_value([(d - delta * c, c)])
+        inside = test.low <= delta <= test.high
+        if min(abs(delta - test.low), abs(delta - test.high)) > 1e-6:
+            assert inside == (p > 0.05), (delta, p, test)
+
+
+def test_interval_is_missing_when_too_few_dialogues_can_reject_anything():
+    a, b = _runs([5, 5, 5, 5], [4, 4, 4, 4])
+    row = compare_runs(a, b).row("task", "expansion_multi")
+    assert row.p_value == pytest.approx(2 / 16)
+    assert row.low is None and row.high is None

@@ -6,10 +6,6 @@ the benchmark pools scores: per task, per category (main tasks) and for the
 average (mean of the category differences, i.e. the difference of the
 averages on matched turns).
 
-* Interval: a paired bootstrap over dialogues: each replicate resamples the
-  dialogues of each task with replacement (the same counts for A and B, since
-  the per-dialogue differences are resampled) and recomputes the difference;
-  the interval is the 2.5th-97.5th percentile of the replicates.
 * p-value: a paired sign-flip permutation test at dialogue level. Under the
   null hypothesis that A and B are exchangeable within each dialogue, each
   dialogue's summed difference is equally likely to have either sign; the
@@ -18,6 +14,17 @@ averages on matched turns).
   p-value is ``(1 + #{|T*| >= |T|}) / (1 + R)``. When a statistic rests on
   few enough dialogues (``2**n <= n_permutations``) every sign pattern is
   enumerated and the p-value is exact.
+* Interval: the same test, inverted. A shift ``δ`` is inside the interval when
+  the test of "B − A = δ" (each dialogue's summed difference minus ``δ`` times
+  its turn count, under the same sign patterns) does not reject it at the
+  interval's level. So the interval excludes 0 exactly when ``p`` is below
+  ``1 - confidence``: the two never disagree. (A percentile bootstrap used to
+  give the interval; with few dialogues it is too narrow, and its interval
+  could exclude 0 while the exact test gave p = 0.2.) Every sign pattern's
+  acceptance set is an interval around the observed difference, so the
+  interval's ends are order statistics of those sets' ends; when the
+  dialogues are too few for any shift to be rejected, the interval is
+  unbounded and reported as missing.
 """
 
 from __future__ import annotations
@@ -47,8 +54,10 @@ __all__ = [
     "DEFAULT_PERMUTATIONS",
     "Comparison",
     "PairedDifference",
+    "SignFlipTest",
     "compare_runs",
     "sign_flip_p_value",
+    "sign_flip_test",
 ]
 
 DEFAULT_PERMUTATIONS = 10_000
@@ -64,8 +73,9 @@ class PairedDifference:
         a: Run A's score on the matched turns.
         b: Run B's score on the matched turns.
         diff: ``b - a``.
-        low: Lower bound of the paired-bootstrap interval.
-        high: Upper bound.
+        low: Lower end of the interval (the sign-flip test inverted; None
+            when unbounded: too few dialogues to reject any difference).
+        high: Upper end.
         p_value: Two-sided sign-flip permutation p-value.
         exact: The p-value enumerates every sign pattern.
         n_turns: Matched turns.
@@ -145,6 +155,114 @@ def _match(a: RunScores, b: RunScores, task: str) -> _Matched | None:
     )
 
 
+def _sign_patterns(
+    n: int, n_permutations: int, rng: np.random.Generator | None
+) -> tuple[FloatArray, bool]:
+    """Every sign pattern of ``n`` dialogues when few enough, else random ones."""
+    exact = n <= 20 and 2**n <= max(n_permutations, 1)
+    if exact:
+        return np.array(list(itertools.product((1.0, -1.0), repeat=n))), True
+    generator = rng or np.random.default_rng(DEFAULT_SEED)
+    return generator.choice(np.array([1.0, -1.0]), size=(n_permutations, n)), False
+
+
+@dataclass(frozen=True)
+class SignFlipTest:
+    """A paired sign-flip test and the interval obtained by inverting it.
+
+    Attributes:
+        p_value: Two-sided p-value of "no difference" (None without data).
+        exact: Every sign pattern was enumerated.
+        low: Lower end of the interval (None when unbounded or without data).
+        high: Upper end.
+    """
+
+    p_value: float | None
+    exact: bool
+    low: float | None
+    high: float | None
+
+
+def sign_flip_test(
+    groups: Sequence[tuple[FloatArray, FloatArray]],
+    *,
+    confidence: float = 0.95,
+    n_permutations: int = DEFAULT_PERMUTATIONS,
+    rng: np.random.Generator | None = None,
+) -> SignFlipTest:
+    """Paired sign-flip test of a mean of pooled differences, with its inverted interval.
+
+    Args:
+        groups: Per group (a category, or one task), the per-dialogue sums of
+            differences and the per-dialogue turn counts. The statistic is the
+            mean over groups of ``sum(differences) / sum(counts)``.
+        confidence: The interval's level: it holds every shift whose test gives
+            ``p > 1 - confidence``.
+        n_permutations: Random sign patterns when enumeration is too large.
+        rng: The generator of the random patterns.
+    """
+    groups = [(d, c) for d, c in groups if len(d)]
+    if not groups:
+        return SignFlipTest(p_value=None, exact=False, low=None, high=None)
+    n = sum(len(d) for d, _ in groups)
+    signs, exact = _sign_patterns(n, n_permutations, rng)
+    # The statistic is linear in the signs: T* = signs @ wd; shifted by δ it is
+    # signs @ (wd - δ wc), while the observed one becomes T - δ.
+    wd = np.concatenate([d / float(c.sum()) for d, c in groups]) / len(groups)
+    wc = np.concatenate([c / float(c.sum()) for _, c in groups]) / len(groups)
+    observed = float(wd.sum())
+    flipped = signs @ wd  # A_k
+    weights = signs @ wc  # B_k, within [-1, 1]
+    tolerance = 1e-9 * max(1.0, abs(observed))
+    extreme = int(np.count_nonzero(np.abs(flipped) >= abs(observed) - tolerance))
+    total = signs.shape[0]
+    if exact:
+        p_value = extreme / total
+        needed = int(np.floor((1 - confidence) * total)) + 1
+    else:
+        p_value = (1 + extreme) / (1 + total)
+        needed = int(np.floor((1 - confidence) * (1 + total) - 1)) + 1
+    low, high = _inverted_interval(flipped, weights, observed, needed)
+    # Ties at exactly 0 are decided by floating-point noise in the roots; the
+    # p-value decides them, so that the two always agree.
+    alpha = 1 - confidence
+    if low is not None and high is not None:
+        if p_value > alpha and not low <= 0.0 <= high:
+            low, high = min(low, 0.0), max(high, 0.0)
+        elif p_value <= alpha and low <= 0.0 <= high:
+            edge = float(np.nextafter(0.0, observed))
+            low, high = (low, edge) if observed < 0 else (edge, high)
+    return SignFlipTest(p_value=p_value, exact=exact, low=low, high=high)
+
+
+def _inverted_interval(
+    flipped: FloatArray, weights: FloatArray, observed: float, needed: int
+) -> tuple[float | None, float | None]:
+    """The shifts δ at which at least ``needed`` patterns are as extreme as observed.
+
+    Pattern k is as extreme at δ when ``|A_k - δ B_k| >= |T - δ|``: a quadratic
+    in δ that opens downwards (``|B_k| <= 1``) and holds at δ = T, so it holds
+    on an interval ``[r1_k, r2_k]`` around T (everywhere when ``|B_k| = 1``).
+    The count is then non-decreasing up to T and non-increasing after it.
+    """
+    if needed > len(flipped):
+        return None, None
+    a = weights**2 - 1.0
+    b = -2.0 * (flipped * weights - observed)
+    c = flipped**2 - observed**2
+    always = np.abs(a) < 1e-12
+    safe_a = np.where(always, -1.0, a)
+    root = np.sqrt(np.maximum(b**2 - 4.0 * safe_a * c, 0.0))
+    r1 = np.where(always, -np.inf, np.minimum((-b + root) / (2 * safe_a), observed))
+    r2 = np.where(always, np.inf, np.maximum((-b - root) / (2 * safe_a), observed))
+    low = float(np.sort(r1)[needed - 1])
+    high = float(np.sort(r2)[::-1][needed - 1])
+    return (
+        None if not np.isfinite(low) else low,
+        None if not np.isfinite(high) else high,
+    )
+
+
 def sign_flip_p_value(
     groups: Sequence[tuple[FloatArray, FloatArray]],
     *,
@@ -163,32 +281,14 @@ def sign_flip_p_value(
     Returns:
         The p-value (None without data) and whether it is exact.
     """
-    groups = [(d, c) for d, c in groups if len(d)]
-    if not groups:
-        return None, False
-    sizes = [len(d) for d, _ in groups]
-    n = sum(sizes)
-    exact = n <= 20 and 2**n <= max(n_permutations, 1)
-    if exact:
-        signs = np.array(list(itertools.product((1.0, -1.0), repeat=n)))
-    else:
-        generator = rng or np.random.default_rng(DEFAULT_SEED)
-        signs = generator.choice(np.array([1.0, -1.0]), size=(n_permutations, n))
-    stats = np.zeros(signs.shape[0])
-    observed = 0.0
-    start = 0
-    for (d, c), size in zip(groups, sizes, strict=True):
-        total = float(c.sum())
-        stats += signs[:, start : start + size] @ d / total
-        observed += float(d.sum()) / total
-        start += size
-    stats /= len(groups)
-    observed /= len(groups)
-    tolerance = 1e-9 * max(1.0, abs(observed))
-    extreme = int(np.count_nonzero(np.abs(stats) >= abs(observed) - tolerance))
-    if exact:
-        return extreme / signs.shape[0], True
-    return (1 + extreme) / (1 + signs.shape[0]), False
+    test = sign_flip_test(groups, n_permutations=n_permutations, rng=rng)
+    return test.p_value, test.exact
+
+
+def _pooled_mean(samples: Sequence[Sample]) -> float:
+    total = sum(float(s.sums[:, 0].sum()) for s in samples)
+    count = sum(float(s.counts[:, 0].sum()) for s in samples)
+    return total / count
 
 
 def _rng(seed: int, name: str) -> np.random.Generator:
@@ -205,15 +305,11 @@ def _row(
     seed: int,
 ) -> PairedDifference:
     """A difference: the mean over groups of each group's pooled difference."""
-    diffs, a_means, b_means, reps = [], [], [], []
+    diffs, a_means, b_means = [], [], []
     for group in groups:
-        value, group_reps = boot.pooled([m.diff for m in group])
-        diffs.append(float(value[0]))
-        reps.append(group_reps[:, 0])
-        a_means.append(float(boot.pooled([m.a for m in group])[0][0]))
-        b_means.append(float(boot.pooled([m.b for m in group])[0][0]))
-    replicates = np.mean(np.stack(reps), axis=0)
-    low, high = boot.interval(replicates.reshape(-1, 1))
+        diffs.append(_pooled_mean([m.diff for m in group]))
+        a_means.append(_pooled_mean([m.a for m in group]))
+        b_means.append(_pooled_mean([m.b for m in group]))
     flat = [
         (
             np.concatenate([m.diff.sums[:, 0] for m in group]),
@@ -221,8 +317,11 @@ def _row(
         )
         for group in groups
     ]
-    p_value, exact = sign_flip_p_value(
-        flat, n_permutations=n_permutations, rng=_rng(seed, f"{scope}:{name}")
+    test = sign_flip_test(
+        flat,
+        confidence=boot.confidence,
+        n_permutations=n_permutations,
+        rng=_rng(seed, f"{scope}:{name}"),
     )
     members = [m for group in groups for m in group]
     return PairedDifference(
@@ -231,10 +330,10 @@ def _row(
         a=float(np.mean(a_means)),
         b=float(np.mean(b_means)),
         diff=float(np.mean(diffs)),
-        low=None if np.isnan(low[0]) else float(low[0]),
-        high=None if np.isnan(high[0]) else float(high[0]),
-        p_value=p_value,
-        exact=exact,
+        low=test.low,
+        high=test.high,
+        p_value=test.p_value,
+        exact=test.exact,
         n_turns=int(sum(m.diff.counts.sum() for m in members)),
         n_dialogues=sum(m.diff.n_dialogues for m in members),
         tasks=tuple(m.task for m in members),

@@ -485,8 +485,11 @@ def method_lines(report: Report) -> list[str]:
         f"replicates, seed {report.seed}). Each task's dialogues are resampled with replacement "
         "and every score (task, category, average, per-turn and per-distance points, "
         "differences) is recomputed in each replicate from the same draws.",
-        "- Paired comparisons: Δ = B − A over the turns scored in both runs; the interval is a "
-        "paired bootstrap over dialogues; p is a two-sided sign-flip permutation test at "
-        f"dialogue level ({report.n_permutations} random sign patterns, or every pattern when "
-        "there are few dialogues, which gives an exact p).",
+        "- Paired comparisons: Δ = B − A over the turns scored in both runs; p is a two-sided "
+        f"sign-flip permutation test at dialogue level ({report.n_permutations} random sign "
+        "patterns, or every pattern when there are few dialogues, which gives an exact p). "
+        "The interval inverts the same test: it holds every difference that test does not "
+        f"reject, so it excludes 0 exactly when p ≤ {1 - report.confidence:.2f} (— when the "
+        "dialogues are too few to reject any difference). A percentile bootstrap is too "
+        "narrow with few dialogues and could contradict the p-value.",
     ]
