@@ -64,6 +64,8 @@ class Scenario:
     rerun: bool = False  # also time a cached rerun of the same command
     limit: int | None = None  # only the first N dialogues of each task
     one_core: bool = False  # pin mteval to one core, the endpoint to another
+    adaptive: bool = False  # adaptive concurrency (mteval's default) below max_connections
+    timeout_s: float | None = None  # --timeout (default: mteval's)
 
 
 @dataclass
@@ -91,6 +93,9 @@ class Measurement:
     rerun_wall_s: float | None = None
     rerun_requests: int | None = None
     cpu_ms_per_request_net: float | None = None
+    adaptive: bool = False
+    repeated_requests: int | None = None
+    concurrency: dict[str, Any] | None = None
 
 
 def _env() -> dict[str, str]:
@@ -203,6 +208,10 @@ def _run_mteval(
     ]
     if scenario.limit is not None:
         command += ["--limit", str(scenario.limit)]
+    if not scenario.adaptive:
+        command += ["--no-adaptive"]
+    if scenario.timeout_s is not None:
+        command += ["--timeout", str(scenario.timeout_s)]
     started = time.perf_counter()
     process = subprocess.Popen(
         command,
@@ -309,6 +318,8 @@ def measure(scenario: Scenario, *, keep: Path | None = None) -> Measurement:
         span = max(ends) - min(arrivals) if first else 0.0
         cpu = usage.ru_utime + usage.ru_stime
         requests = len(first)
+        bodies = [e["key"] for e in first]  # a retry repeats its request's key
+        used = _concurrency_used(workdir / "out-first" / "results.json")
         return Measurement(
             scenario=scenario.name,
             tasks=scenario.tasks,
@@ -330,7 +341,20 @@ def measure(scenario: Scenario, *, keep: Path | None = None) -> Measurement:
             cpu_ms_per_request=1000 * cpu / requests if requests else 0.0,
             rerun_wall_s=rerun_wall,
             rerun_requests=rerun_requests,
+            adaptive=scenario.adaptive,
+            repeated_requests=len(bodies) - len(set(bodies)),
+            concurrency=used,
         )
+
+
+def _concurrency_used(path: Path) -> dict[str, Any] | None:
+    """The concurrency the run recorded (results.json ``usage.concurrency``)."""
+    try:
+        usage = json.loads(path.read_text(encoding="utf-8")).get("usage", {})
+    except (OSError, ValueError):
+        return None
+    used = usage.get("concurrency")
+    return used if isinstance(used, dict) else None
 
 
 def measure_startup() -> float:
@@ -380,6 +404,23 @@ SUITE = [
         capacity=512,
         max_connections=512,
     ),
+    # A small local server (two slots, like `llama-server --parallel 2`) run with
+    # mteval's default settings, against a fixed limit equal to its capacity.
+    Scenario(
+        name="C=2, default settings",
+        latency_s=0.5,
+        capacity=2,
+        max_connections=32,
+        adaptive=True,
+        limit=2,
+    ),
+    Scenario(
+        name="C=2, fixed 2 (reference)",
+        latency_s=0.5,
+        capacity=2,
+        max_connections=2,
+        limit=2,
+    ),
     Scenario(
         name="zero latency, one core",
         latency_s=0.0,
@@ -404,8 +445,9 @@ def _row(m: Measurement) -> str:
         rerun = f"{m.rerun_wall_s:.1f} s, {m.rerun_requests} req"
     net = "—" if m.cpu_ms_per_request_net is None else f"{m.cpu_ms_per_request_net:.2f}"
     latency = f"{m.latency_ms:.0f} + {m.per_token_ms:g}/token"
+    connections = f"{m.max_connections} adaptive" if m.adaptive else str(m.max_connections)
     return (
-        f"| {m.scenario} | {m.tasks} | {latency} | {m.capacity} | {m.max_connections} "
+        f"| {m.scenario} | {m.tasks} | {latency} | {m.capacity} | {connections} "
         f"| {m.requests} | {m.wall_s:.1f} | {m.span_s:.1f} | {m.lower_bound_s:.1f} "
         f"| {m.efficiency:.2f} | {m.efficiency_e2e:.2f} | {m.requests_per_s:.0f} "
         f"| {m.peak_rss_mb:.0f} | {m.cpu_ms_per_request:.2f} | {net} | {rerun} |"

@@ -223,8 +223,19 @@ def run_command(
         int | None, typer.Option(help="Only the first N dialogues of each task.")
     ] = None,
     max_connections: Annotated[
-        int, typer.Option(help="Concurrent requests per endpoint.")
+        int,
+        typer.Option(
+            help="Most concurrent requests per endpoint: a ceiling; the concurrency adapts "
+            "below it to what the endpoint serves (exactly this many with --no-adaptive)."
+        ),
     ] = DEFAULT_MAX_CONNECTIONS,
+    adaptive: Annotated[
+        bool,
+        typer.Option(
+            help="Adapt concurrency to the endpoint: start low, grow while latency stays "
+            "flat, back off on 429/503/timeouts/capacity errors."
+        ),
+    ] = True,
     judge_max_connections: Annotated[
         int | None,
         typer.Option(help="Concurrent requests to the judge's endpoint, when it differs."),
@@ -293,6 +304,7 @@ def run_command(
             limit=limit,
             max_connections=max_connections,
             judge_max_connections=judge_max_connections,
+            adaptive=adaptive,
             timeout_s=timeout,
             retry=RetrySettings(
                 max_attempts=max_attempts,

@@ -91,11 +91,15 @@ class RunConfig(_Frozen):
         judge: The judge (needed by judge-scored tasks).
         tasks: Task names, in registry order.
         limit: Evaluate only the first N dialogues of each task.
-        max_connections: Concurrency limit per endpoint (shared when the model
-            and judge are one endpoint).
+        max_connections: Concurrency ceiling per endpoint (shared when the
+            model and judge are one endpoint); the limit itself adapts below it
+            unless ``adaptive`` is off.
         judge_max_connections: Separate limit for the judge's endpoint when it
             differs from the model's (default: ``max_connections``).
         retry: Retry settings.
+        adaptive: Adapt each endpoint's concurrency to what it serves
+            (:class:`mteval.models.AdaptiveLimit`); off: exactly
+            ``max_connections`` at once.
     """
 
     model: EndpointSettings
@@ -105,6 +109,7 @@ class RunConfig(_Frozen):
     max_connections: int = DEFAULT_MAX_CONNECTIONS
     judge_max_connections: int | None = None
     retry: RetrySettings = Field(default_factory=RetrySettings)
+    adaptive: bool = True
 
     def fingerprint(self, *, data_commit: str) -> str:
         """A hash of what decides the results: same fingerprint, same run."""

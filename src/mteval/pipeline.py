@@ -32,7 +32,14 @@ from mteval.data.loaders import SourceFiles
 from mteval.data.sources import COMMIT
 from mteval.errors import ConfigError
 from mteval.judges.judge import BenchmarkScorer, LLMJudge
-from mteval.models import Model, PriorityLimiter, RetryPolicy, create_api, resolve_api_key
+from mteval.models import (
+    AdaptiveLimit,
+    Model,
+    PriorityLimiter,
+    RetryPolicy,
+    create_api,
+    resolve_api_key,
+)
 from mteval.report.markdown import results_markdown
 from mteval.resources import check_resources
 from mteval.runner import Runner, RunProgress
@@ -97,7 +104,7 @@ def _build_endpoints(
         max_delay_s=config.retry.max_delay_s,
         max_total_s=config.retry.max_total_s,
     )
-    limiters: dict[str, PriorityLimiter] = {}
+    limiters: dict[str, tuple[PriorityLimiter, AdaptiveLimit | None]] = {}
 
     def make(settings: EndpointSettings, limit: int) -> Model:
         from mteval.models.registry import parse_model_spec
@@ -113,14 +120,23 @@ def _build_endpoints(
             timeout_s=settings.timeout_s,
             max_connections=limit,
         )
-        limiter = limiters.get(api.endpoint)
-        if limiter is None:
-            limiter = limiters[api.endpoint] = PriorityLimiter(limit)
+        shared = limiters.get(api.endpoint)
+        if shared is None:
+            controller = None
+            if config.adaptive:
+                controller = AdaptiveLimit(ceiling=limit, initial=_initial_concurrency(api, limit))
+            shared = limiters[api.endpoint] = (PriorityLimiter(limit), controller)
         kwargs: dict[str, Any] = {}
         if sleep is not None:
             kwargs["sleep"] = sleep
         return Model(
-            api, config=settings.generate, retry=retry, limiter=limiter, cache=store, **kwargs
+            api,
+            config=settings.generate,
+            retry=retry,
+            limiter=shared[0],
+            controller=shared[1],
+            cache=store,
+            **kwargs,
         )
 
     model = make(config.model, config.max_connections)
@@ -128,6 +144,44 @@ def _build_endpoints(
     if config.judge is not None:
         judge = make(config.judge, config.judge_max_connections or config.max_connections)
     return _Endpoints(model=model, judge=judge)
+
+
+def _accumulate(earlier: Any, now: Any) -> Any:
+    """Add this invocation's usage counters to those of the run's earlier invocations."""
+    if isinstance(now, bool) or isinstance(earlier, bool):
+        return now
+    if isinstance(now, int | float) and isinstance(earlier, int | float):
+        total = earlier + now
+        return round(total, 3) if isinstance(total, float) else total
+    if isinstance(now, dict) and isinstance(earlier, dict):
+        merged = dict(earlier)
+        for key, value in now.items():
+            merged[key] = _accumulate(earlier.get(key), value) if key in earlier else value
+        return merged
+    return now if now is not None else earlier
+
+
+def _concurrency(endpoints: _Endpoints) -> dict[str, Any]:
+    """The concurrency each role's endpoint actually used (what the run records)."""
+    used: dict[str, Any] = {"model": endpoints.model.concurrency()}
+    if endpoints.judge is not None:
+        used["judge"] = endpoints.judge.concurrency()
+        if endpoints.judge.limiter is endpoints.model.limiter:
+            used["judge"]["shared_with"] = "model"
+    return used
+
+
+def _initial_concurrency(api: Any, ceiling: int) -> int:
+    """Where the adaptive limit starts: low, or the provider's own default concurrency."""
+    hint = getattr(api, "max_connections", None)
+    value = hint() if callable(hint) else None
+    if isinstance(value, int) and value >= 1:
+        return min(value, ceiling)
+    return min(_ADAPTIVE_START, ceiling)
+
+
+_ADAPTIVE_START = 1
+"""Requests at once before the endpoint has answered anything (slow start doubles it)."""
 
 
 def _snapshot(run_id: str, progress: RunProgress, endpoints: _Endpoints) -> ProgressSnapshot:
@@ -188,6 +242,7 @@ def _resumed_config(stored: dict[str, Any], given: RunConfig) -> RunConfig:
             "retry": given.retry,
             "max_connections": given.max_connections,
             "judge_max_connections": given.judge_max_connections,
+            "adaptive": given.adaptive,
         }
     )
 
@@ -335,13 +390,17 @@ async def run_async(
             snapshot = _snapshot(run_id, runner.progress, endpoints)
             if on_progress is not None:
                 on_progress(snapshot)
-            summary = {
-                "usage": {
-                    "model": endpoints.model.stats.as_dict(),
-                    "judge": endpoints.judge.stats.as_dict() if endpoints.judge else None,
-                    "wall_time_s": round(snapshot.elapsed_s, 3),
-                }
+            usage = {
+                "model": endpoints.model.stats.as_dict(),
+                "judge": endpoints.judge.stats.as_dict() if endpoints.judge else None,
+                "wall_time_s": round(snapshot.elapsed_s, 3),
+                "invocations": 1,
             }
+            earlier = (info.summary or {}).get("usage") if resumed else None
+            usage = _accumulate(earlier, usage) if isinstance(earlier, dict) else usage
+            # The concurrency of this invocation: the endpoint may differ from last time.
+            usage["concurrency"] = _concurrency(endpoints)
+            summary = {"usage": usage}
             store.finish_run(run_id, status=status, summary=summary)
         results = load_results(store, run_id)
         if output_dir is not None:
@@ -438,6 +497,7 @@ def build_config(
     judge_max_connections: int | None = None,
     timeout_s: float = 300.0,
     retry: RetrySettings | None = None,
+    adaptive: bool = True,
 ) -> RunConfig:
     """Build a :class:`RunConfig` from CLI-style options (see :func:`evaluate`)."""
     specs = resolve_tasks(tasks)
@@ -475,6 +535,7 @@ def build_config(
         max_connections=max_connections,
         judge_max_connections=judge_max_connections,
         retry=retry or RetrySettings(),
+        adaptive=adaptive,
     )
 
 

@@ -114,6 +114,29 @@ async def test_unreachable_endpoint_fails_preflight_clearly() -> None:
     await api.aclose()
 
 
+async def test_unreachable_endpoint_says_connection_refused() -> None:
+    api = create_api("openai/m", base_url="http://127.0.0.1:9/v1", timeout_s=5.0)
+    with pytest.raises(EndpointError, match="connection refused"):
+        await api.preflight()
+    model = Model(api, retry=RetryPolicy(max_attempts=2, jitter=False), sleep=_no_sleep)
+    with pytest.raises(RequestFailed, match="connection refused") as failed:
+        await model.generate(MESSAGES)
+    assert "timed out" not in str(failed.value)
+    await model.aclose()
+
+
+async def test_capacity_errors_are_flagged_for_the_controller() -> None:
+    faults = FaultConfig(p=1.0, kinds=("http_503",), max_consecutive=1)
+    async with MockEndpoint(EndpointConfig(faults=faults)) as endpoint:
+        api = create_api("openai/m", base_url=endpoint.base_url, timeout_s=5.0)
+        try:
+            await api.generate(MESSAGES, GenerateConfig())
+        except Exception as exc:  # the provider's own exception, classified below
+            info = api.classify_error(exc)
+        await api.aclose()
+    assert info.kind == "server" and info.retryable and info.capacity
+
+
 async def test_finish_reason_length_is_kept_not_retried() -> None:
     config = EndpointConfig(
         models={"m": FixedPolicy(text="a long answer")},

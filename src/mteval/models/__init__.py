@@ -1,5 +1,6 @@
 """Model access: thin providers behind one wrapper that retries, limits and caches."""
 
+from mteval.models.adaptive import AdaptiveLimit, Ticket
 from mteval.models.base import FailureInfo, MalformedResponseError, ModelAPI
 from mteval.models.limits import PriorityLimiter
 from mteval.models.model import (
@@ -14,6 +15,7 @@ from mteval.models.registry import PROVIDERS, create_api, parse_model_spec, reso
 
 __all__ = [
     "PROVIDERS",
+    "AdaptiveLimit",
     "CompletionCache",
     "FailureInfo",
     "MalformedResponseError",
@@ -24,6 +26,7 @@ __all__ = [
     "PriorityLimiter",
     "RequestFailed",
     "RetryPolicy",
+    "Ticket",
     "create_api",
     "parse_model_spec",
     "resolve_api_key",

@@ -46,6 +46,9 @@ class FailureInfo:
         retry_after_s: The server's ``Retry-After``, in seconds, if it sent one.
         fatal: The endpoint cannot serve this run at all (bad key, unknown
             model): stop the run instead of recording the error on every turn.
+        capacity: The endpoint is over capacity (429, 503, a timeout, a reset
+            connection, a full context cache): fewer requests at once would
+            help, so the wrapper backs its concurrency off.
     """
 
     kind: ErrorKind
@@ -53,6 +56,7 @@ class FailureInfo:
     message: str
     retry_after_s: float | None = None
     fatal: bool = False
+    capacity: bool = False
 
 
 class MalformedResponseError(Exception):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -19,6 +20,10 @@ __all__ = ["PriorityLimiter"]
 
 class PriorityLimiter:
     """At most ``limit`` holders at once; waiters served by priority, then arrival.
+
+    The limit may change while slots are held (:meth:`set_limit`, driven by
+    :class:`~mteval.models.adaptive.AdaptiveLimit`): holders above a lowered
+    limit keep their slots, and nobody new gets one until enough are released.
 
     Args:
         limit: Number of slots (``--max-connections``).
@@ -32,6 +37,35 @@ class PriorityLimiter:
         self._waiters: list[tuple[float, int, asyncio.Future[None]]] = []
         self._counter = itertools.count()
         self.peak = 0
+        # Time-weighted slot use, for "the concurrency actually used".
+        self._since: float | None = None
+        self._changed_at = 0.0
+        self._busy_area = 0.0
+
+    def set_limit(self, limit: int) -> None:
+        """Change the number of slots; a raised limit admits waiters at once."""
+        if limit < 1:
+            raise ValueError("the concurrency limit must be at least 1")
+        self.limit = limit
+        self._wake_next()
+
+    @property
+    def mean_in_use(self) -> float:
+        """Mean number of slots held since the first was taken (time-weighted)."""
+        if self._since is None:
+            return 0.0
+        now = time.monotonic()
+        area = self._busy_area + self._in_use * (now - self._changed_at)
+        elapsed = now - self._since
+        return area / elapsed if elapsed > 0 else float(self._in_use)
+
+    def _account(self) -> None:
+        now = time.monotonic()
+        if self._since is None:
+            self._since = now
+        else:
+            self._busy_area += self._in_use * (now - self._changed_at)
+        self._changed_at = now
 
     @property
     def in_use(self) -> int:
@@ -55,12 +89,14 @@ class PriorityLimiter:
         except asyncio.CancelledError:
             if future.done() and not future.cancelled():
                 # The slot was handed to us just as we were cancelled: pass it on.
+                self._account()
                 self._in_use -= 1
                 self._wake_next()
             raise
 
     def release(self) -> None:
         """Give a slot back and hand it to the best waiter."""
+        self._account()
         self._in_use -= 1
         self._wake_next()
 
@@ -74,6 +110,7 @@ class PriorityLimiter:
             self.release()
 
     def _take(self) -> None:
+        self._account()
         self._in_use += 1
         if self._in_use > self.peak:
             self.peak = self._in_use

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from mteval.errors import EndpointError, ModelError
+from mteval.models.adaptive import AdaptiveLimit
 from mteval.models.base import FailureInfo, ModelAPI
 from mteval.models.limits import PriorityLimiter
 from mteval.types import ChatMessage, GenerateConfig, ModelOutput, canonical_json, stable_hash
@@ -42,6 +43,11 @@ class RetryPolicy:
         jitter: Randomise each delay within [delay/2, delay] to spread retries.
         empty_reply_retries: Extra attempts when the reply is empty; an empty
             reply that persists is accepted as the model's answer.
+        capacity_retries: Most retries of one request after overload signals
+            (:attr:`FailureInfo.capacity`) that do not count as attempts,
+            because other requests shared the endpoint with it: it may well
+            succeed once the concurrency has backed off. Bounded so that
+            nothing loops forever; ``max_total_s`` bounds it too.
     """
 
     max_attempts: int = 6
@@ -50,6 +56,7 @@ class RetryPolicy:
     max_total_s: float = 900.0
     jitter: bool = True
     empty_reply_retries: int = 2
+    capacity_retries: int = 30
 
     def delay(self, attempt: int, retry_after_s: float | None, rng: random.Random) -> float:
         """Return the wait before attempt ``attempt + 1``."""
@@ -110,6 +117,7 @@ class ModelStats:
     requests: int = 0
     attempts: int = 0
     retries: int = 0
+    capacity_retries: int = 0
     cache_hits: int = 0
     failures: int = 0
     in_flight: int = 0
@@ -124,6 +132,7 @@ class ModelStats:
             "requests": self.requests,
             "attempts": self.attempts,
             "retries": self.retries,
+            "capacity_retries": self.capacity_retries,
             "cache_hits": self.cache_hits,
             "failures": self.failures,
             "prompt_tokens": self.prompt_tokens,
@@ -136,6 +145,15 @@ class ModelStats:
 SleepFn = Callable[[float], Awaitable[Any]]
 
 
+class _AttemptFailed(Exception):
+    """One attempt failed; the provider's verdict and whether others shared the endpoint."""
+
+    def __init__(self, info: FailureInfo, *, shared: bool) -> None:
+        super().__init__(info.message)
+        self.info = info
+        self.shared = shared
+
+
 class Model:
     """A provider wrapped with retries, a concurrency limit and a completion cache.
 
@@ -145,6 +163,8 @@ class Model:
         retry: Retry policy.
         limiter: Concurrency limit for the endpoint (share one between models on
             the same endpoint); unlimited when None.
+        controller: Adapts ``limiter``'s limit to the endpoint (share it with
+            the limiter); a fixed limit when None.
         cache: Completion cache; no caching when None.
         sleep: Awaitable sleep used for backoff (tests pass a fast fake).
         seed: Seed of the jitter generator, for reproducible backoff.
@@ -157,6 +177,7 @@ class Model:
         config: GenerateConfig | None = None,
         retry: RetryPolicy | None = None,
         limiter: PriorityLimiter | None = None,
+        controller: AdaptiveLimit | None = None,
         cache: CompletionCache | None = None,
         sleep: SleepFn = asyncio.sleep,
         seed: int = 0,
@@ -165,6 +186,9 @@ class Model:
         self.config = config or GenerateConfig()
         self.retry = retry or RetryPolicy()
         self.limiter = limiter
+        self.controller = controller if limiter is not None else None
+        if self.controller is not None and limiter is not None:
+            limiter.set_limit(self.controller.limit)
         self.cache = cache
         self.stats = ModelStats()
         self._sleep = sleep
@@ -267,25 +291,45 @@ class Model:
     ) -> ModelOutput:
         started = time.monotonic()
         self.stats.requests += 1
-        attempt = 0
+        attempt = 0  # HTTP attempts sent
+        counted = 0  # attempts that count against max_attempts
+        capacity_retries = 0
         empty_retries = 0
         while True:
             attempt += 1
+            counted += 1
             try:
                 output = await self._attempt(messages, config, priority)
             except asyncio.CancelledError:
                 raise
-            except Exception as exc:  # the provider classifies; we decide
-                info = self.api.classify_error(exc)
+            except _AttemptFailed as failed:
+                info = failed.info
                 self.stats.failure_kinds[info.kind] = self.stats.failure_kinds.get(info.kind, 0) + 1
                 if info.fatal:
                     self.stats.failures += 1
                     raise EndpointError(info.message) from None
                 elapsed = time.monotonic() - started
-                if not info.retryable or attempt >= self.retry.max_attempts:
+                if (
+                    info.retryable
+                    and info.capacity
+                    and failed.shared
+                    and self.controller is not None
+                    and capacity_retries < self.retry.capacity_retries
+                ):
+                    # Others shared the endpoint: once the controller has backed
+                    # off, the request may succeed, so this attempt does not count.
+                    delay = self.retry.delay(1, info.retry_after_s, self._rng)
+                    if elapsed + delay <= self.retry.max_total_s:
+                        capacity_retries += 1
+                        counted -= 1
+                        self.stats.capacity_retries += 1
+                        self.stats.retries += 1
+                        await self._sleep(delay)
+                        continue
+                if not info.retryable or counted >= self.retry.max_attempts:
                     self.stats.failures += 1
                     raise RequestFailed(info, attempt) from None
-                delay = self.retry.delay(attempt, info.retry_after_s, self._rng)
+                delay = self.retry.delay(counted, info.retry_after_s, self._rng)
                 if elapsed + delay > self.retry.max_total_s:
                     self.stats.failures += 1
                     raise RequestFailed(info, attempt) from None
@@ -295,13 +339,13 @@ class Model:
             if (
                 not output.content.strip()
                 and empty_retries < self.retry.empty_reply_retries
-                and attempt < self.retry.max_attempts
+                and counted < self.retry.max_attempts
             ):
                 empty_retries += 1
                 self.stats.retries += 1
                 kinds = self.stats.failure_kinds
                 kinds["empty"] = kinds.get("empty", 0) + 1
-                await self._sleep(self.retry.delay(attempt, None, self._rng))
+                await self._sleep(self.retry.delay(counted, None, self._rng))
                 continue
             if output.usage is not None:
                 self.stats.prompt_tokens += output.usage.prompt_tokens
@@ -312,10 +356,47 @@ class Model:
     async def _attempt(
         self, messages: Sequence[ChatMessage], config: GenerateConfig, priority: float
     ) -> ModelOutput:
-        if self.limiter is None:
-            return await self._call(messages, config)
-        async with self.limiter.slot(priority):
-            return await self._call(messages, config)
+        """Send one attempt in a slot; failures come back as :class:`_AttemptFailed`.
+
+        The per-request timeout (the provider's) starts here, once the slot is
+        held: time spent waiting for a slot never counts against a request.
+        """
+        limiter = self.limiter
+        if limiter is None:
+            try:
+                return await self._call(messages, config)
+            except Exception as exc:  # the provider classifies; _send decides
+                raise _AttemptFailed(self.api.classify_error(exc), shared=False) from None
+        async with limiter.slot(priority):
+            controller = self.controller
+            ticket = controller.sent() if controller is not None else None
+            shared = limiter.in_use > 1
+            sent = time.monotonic()
+            try:
+                output = await self._call(messages, config)
+            except Exception as exc:
+                info = self.api.classify_error(exc)
+                shared = shared or limiter.in_use > 1
+                if controller is not None and ticket is not None and info.capacity:
+                    limiter.set_limit(controller.overloaded(ticket))
+                raise _AttemptFailed(info, shared=shared) from None
+            if controller is not None and ticket is not None:
+                limiter.set_limit(controller.succeeded(ticket, time.monotonic() - sent))
+            return output
+
+    def concurrency(self) -> dict[str, Any]:
+        """Return the concurrency this model's endpoint used (JSON-safe, for run records)."""
+        limiter = self.limiter
+        if limiter is None:
+            return {"mode": "unlimited"}
+        described: dict[str, Any] = (
+            self.controller.describe()
+            if self.controller is not None
+            else {"mode": "fixed", "ceiling": limiter.limit, "limit": limiter.limit}
+        )
+        described["peak_in_flight"] = limiter.peak
+        described["mean_in_flight"] = round(limiter.mean_in_use, 2)
+        return described
 
     async def _call(self, messages: Sequence[ChatMessage], config: GenerateConfig) -> ModelOutput:
         self.stats.attempts += 1

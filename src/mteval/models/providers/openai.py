@@ -22,6 +22,14 @@ __all__ = ["PLACEHOLDER_KEY", "OpenAIChatAPI", "redact"]
 PLACEHOLDER_KEY = "mteval-no-key"
 """Sent when a base URL is given without a key: local servers ignore it."""
 
+_CAPACITY_TEXT = re.compile(
+    r"context (size|window|length)? ?(has been |was |is )?exceeded|kv.?cache|out of memory"
+    r"|server is busy|overloaded|no (free|available) slot",
+    re.IGNORECASE,
+)
+"""Server errors that mean "too much at once": llama.cpp's slots share one context
+cache (``HTTP 500: Context size has been exceeded``), engines run out of KV cache."""
+
 _KEY_PATTERN = re.compile(r"(sk-|key-|Bearer\s+)[A-Za-z0-9_\-\*\.]{4,}")
 
 
@@ -170,12 +178,24 @@ class OpenAIChatAPI(ModelAPI):
 
         if isinstance(error, MalformedResponseError):
             return FailureInfo("malformed", True, message(f"malformed response: {error}"))
+        refused = _in_chain(error, ConnectionRefusedError)
+        if refused:
+            # The SDK reports a refused connection as a timeout or a connection
+            # error depending on its transport; say what happened.
+            return FailureInfo(
+                "connection",
+                True,
+                message("connection refused (is the server running?)"),
+            )
         if isinstance(error, openai.APITimeoutError):
-            return FailureInfo("timeout", True, message("request timed out"))
+            return FailureInfo("timeout", True, message("request timed out"), capacity=True)
         if isinstance(error, openai.APIConnectionError):
             cause = error.__cause__ or error
             return FailureInfo(
-                "connection", True, message(f"connection failed ({type(cause).__name__})")
+                "connection",
+                True,
+                message(f"connection failed ({type(cause).__name__})"),
+                capacity=True,
             )
         if isinstance(error, openai.APIResponseValidationError):
             return FailureInfo("malformed", True, message("malformed response body"))
@@ -188,6 +208,7 @@ class OpenAIChatAPI(ModelAPI):
                     True,
                     message(f"HTTP 429 rate limited{detail}"),
                     retry_after_s=_retry_after(error.response),
+                    capacity=True,
                 )
             if status in (401, 403):
                 return FailureInfo(
@@ -215,6 +236,7 @@ class OpenAIChatAPI(ModelAPI):
                     True,
                     message(f"HTTP {status}{detail}"),
                     retry_after_s=_retry_after(error.response),
+                    capacity=status in (502, 503, 504) or _CAPACITY_TEXT.search(detail) is not None,
                 )
             return FailureInfo("bad_request", False, message(f"HTTP {status}{detail}"))
         if isinstance(error, json.JSONDecodeError | UnicodeDecodeError):
@@ -230,8 +252,13 @@ class OpenAIChatAPI(ModelAPI):
         try:
             await client.models.list()
         except openai.APIConnectionError as exc:
+            why = (
+                "connection refused"
+                if _in_chain(exc, ConnectionRefusedError)
+                else type(exc.__cause__ or exc).__name__
+            )
             raise EndpointError(
-                f"cannot reach {self.endpoint}: {type(exc.__cause__ or exc).__name__}; "
+                f"cannot reach {self.endpoint}: {why}; "
                 "check --model-base-url/--judge-base-url and that the server is running"
             ) from None
         except openai.APIStatusError as exc:
@@ -294,6 +321,21 @@ def _parse_completion(payload: Any, latency: float) -> ModelOutput:
         model=model if isinstance(model, str) else None,
         latency_s=latency,
     )
+
+
+def _in_chain(error: BaseException, kind: type[BaseException]) -> bool:
+    """Whether ``error`` or anything it was raised from is a ``kind``."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kind):
+            return True
+        seen.add(id(current))
+        os_error = getattr(current, "os_error", None)  # aiohttp's connector errors
+        if isinstance(os_error, kind):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _error_detail(error: Any) -> str:
