@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import cast
+
+from matplotlib.projections.polar import PolarAxes
 
 from mteval.benchmarks.mt_bench.data import CATEGORIES
 from mteval.report.figures import (
@@ -82,7 +85,7 @@ def category_radar_figure(
         The figure as inline SVG.
     """
     figure = _figure(5.0, 5.2)
-    ax = figure.add_subplot(projection="polar")
+    ax = cast(PolarAxes, figure.add_subplot(projection="polar"))
     n = len(CATEGORIES)
     angles = [2 * math.pi * k / n for k in range(n)]
     # The first category at the top, the others clockwise, as in the paper.
