@@ -121,3 +121,20 @@ async def test_log_appends_across_restarts(make_endpoint, tmp_path: Path):
             await ask(client, "x")
         await ep.stop_async()
     assert len(log.read_text(encoding="utf-8").splitlines()) == 2
+
+
+async def test_overflow_above_answers_context_exceeded_500s(make_endpoint):
+    ep = await make_endpoint(EndpointConfig(latency_s=0.3, overflow_above=2))
+    async with client_for(ep) as client:
+        results = await asyncio.gather(
+            *(ask(client, f"q{i}") for i in range(5)), return_exceptions=True
+        )
+    failed = [r for r in results if isinstance(r, openai.InternalServerError)]
+    assert len(failed) == 3 and len(results) - len(failed) == 2
+    assert all("Context size has been exceeded" in str(r) for r in failed)
+    stats = ep.stats()
+    assert stats.overflows == 3 and stats.max_in_service == 2
+    # Alone, every request is served.
+    async with client_for(ep) as client:
+        reply = await ask(client, "alone")
+    assert reply.choices[0].message.content == "alone"

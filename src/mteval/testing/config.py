@@ -226,6 +226,10 @@ class EndpointConfig(_Frozen):
             order. ``None`` means unlimited.
         faults: Fault injection settings.
         api_key: When set, requests must send ``Authorization: Bearer <key>``.
+        overflow_above: Answer ``HTTP 500 Context size has been exceeded`` to
+            a request arriving while this many are already in service, as
+            llama.cpp's ``llama-server`` does when its slots overflow the
+            context cache they share. ``None``: never.
     """
 
     models: dict[str, Policy] = Field(default_factory=dict)
@@ -235,6 +239,7 @@ class EndpointConfig(_Frozen):
     max_concurrency: int | None = Field(default=None, ge=1)
     faults: FaultConfig = FaultConfig()
     api_key: str | None = None
+    overflow_above: int | None = Field(default=None, ge=1)
 
     def policy_for(self, model: str) -> Policy | None:
         """Return the policy that answers ``model`` (``None``: unknown model)."""

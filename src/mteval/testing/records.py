@@ -89,6 +89,8 @@ class EndpointStats(BaseModel):
         queue_time_s: Total time requests waited for a slot.
         service_time_s: Total time requests spent in service.
         scripted_pending: Scripted faults not yet applied.
+        overflows: Requests answered "context size exceeded" because more than
+            ``EndpointConfig.overflow_above`` were in service.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -107,6 +109,7 @@ class EndpointStats(BaseModel):
     queue_time_s: float = 0.0
     service_time_s: float = 0.0
     scripted_pending: int = 0
+    overflows: int = 0
 
 
 class RequestLog:

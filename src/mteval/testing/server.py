@@ -12,7 +12,9 @@ Per chat request the server:
    :class:`~mteval.testing.FaultConfig` capped at ``max_consecutive`` failures
    in a row per key;
 3. answers HTTP-status faults (5xx, 429) at once and holds ``hang`` without
-   answering; neither takes a capacity slot;
+   answering; neither takes a capacity slot; with ``overflow_above``, answers
+   llama.cpp's ``Context size has been exceeded`` 500 when that many requests
+   are already in service;
 4. otherwise waits for one of ``max_concurrency`` slots (FIFO), computes the
    policy's reply, sleeps ``latency_s + per_token_s * completion_tokens``,
    frees the slot and sends the (possibly corrupted) reply;
@@ -108,6 +110,7 @@ class _Counters:
         self.consecutive: dict[str, int] = {}
         self.queue_time_s = 0.0
         self.service_time_s = 0.0
+        self.overflows = 0
 
 
 class _FifoLimiter:
@@ -451,6 +454,7 @@ class MockEndpoint:
             queue_time_s=c.queue_time_s,
             service_time_s=c.service_time_s,
             scripted_pending=sum(len(queue) for queue in self._scripted.values()),
+            overflows=c.overflows,
         )
 
     def records(self) -> list[RequestRecord]:
@@ -724,6 +728,11 @@ class MockEndpoint:
         if fault == "hang":
             await self._hang(reader, faults.hang_s)
             return False
+
+        overflow = config.overflow_above
+        if overflow is not None and self._in_service >= overflow:
+            self._counters.overflows += 1
+            return await reject(500, "Context size has been exceeded.", None, type_="server_error")
 
         # Served: wait for a capacity slot, then "generate".
         limiter = self._limiter
