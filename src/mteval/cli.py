@@ -271,6 +271,10 @@ def run_command(
         bool, typer.Option(help="Start a new run even if one with the same settings exists.")
     ] = False,
     progress: Annotated[bool, typer.Option(help="Show the progress bar.")] = True,
+    canary: Annotated[
+        bool,
+        typer.Option(help="Afterwards, judge the drift canaries and compare with earlier ones."),
+    ] = False,
 ) -> None:
     """Evaluate a model on MT-Eval: generate, judge, score, and print the paper's table."""
 
@@ -342,6 +346,19 @@ def run_command(
                 f"with `mteval show {results.run_id} --db {db}`"
             ) from None
         out.print(f"results: {escape(str(json_path))}  {escape(str(md_path))}", highlight=False)
+        if canary:
+            from mteval.audit import AuditOptions, audit_async
+            from mteval.cli_audit import print_panel
+
+            result = asyncio.run(
+                audit_async(
+                    results.run_id,
+                    db_path=db,
+                    options=AuditOptions(checks=("canary",), canary=True),
+                    data_dir=data_dir,
+                )
+            )
+            print_panel(result)
 
     _guard(body)
 
@@ -649,11 +666,13 @@ def data_stats(
 
 
 def _register_analysis_commands() -> None:
+    from mteval.cli_audit import register as register_audit
     from mteval.cli_report import register
     from mteval.cli_view import register as register_view
 
     register(app)
     register_view(app)
+    register_audit(app)
 
 
 _register_analysis_commands()

@@ -73,7 +73,9 @@ async def test_consistent_offset_and_length_judges_score_as_promised(make_endpoi
         ]
         plus2 = score_of((await ask(client, prompt, model="plus2")).choices[0].message.content)
         long = score_of((await ask(client, prompt, model="long")).choices[0].message.content)
-    assert reply == tagged_reply("a question")
+    assert reply == tagged_reply(
+        json.dumps([{"role": "user", "content": "a question"}], sort_keys=True)
+    )
     assert same == [base_score(replies_in(reply)[0])] * 3
     assert plus2 == same[0] + 2
     assert long == length_score(replies_in(reply)[0])

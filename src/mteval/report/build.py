@@ -13,6 +13,7 @@ import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from mteval._version import __version__
 from mteval.analysis.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED, Bootstrap, Estimate
@@ -139,6 +140,8 @@ class Report:
         per_turn: Run id -> task -> per-turn curve.
         distance: Run id -> series -> distance curve.
         comparisons: Each later run compared with the first one (paired).
+        audits: Run id -> its latest judge audit (``audit.json``'s content), for
+            the runs that have one.
         sections: Run id -> its task sections (the turn tables).
         notes: What the report leaves out and why.
         n_resamples: Bootstrap replicates.
@@ -160,6 +163,7 @@ class Report:
     distance: dict[str, dict[str, Curve]]
     comparisons: list[Comparison]
     sections: dict[str, list[TaskSection]]
+    audits: dict[str, dict[str, Any]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     n_resamples: int = DEFAULT_RESAMPLES
     n_permutations: int = DEFAULT_PERMUTATIONS
@@ -301,6 +305,15 @@ def _coverage_notes(report_runs: Sequence[RunEntry]) -> list[str]:
     return notes
 
 
+def _latest_audits(store: RunStore, entries: Sequence[RunEntry]) -> dict[str, dict[str, Any]]:
+    latest = {}
+    for entry in entries:
+        audits = store.audits(entry.run_id)
+        if audits:
+            latest[entry.run_id] = audits[0]
+    return latest
+
+
 def build_report(
     store: RunStore,
     run_ids: Sequence[str],
@@ -382,6 +395,7 @@ def build_report(
         distance={e.run_id: distance_curves(e.scores, bootstrap=boot) for e in entries},
         comparisons=comparisons,
         sections=sections,
+        audits=_latest_audits(store, entries),
         notes=list(dict.fromkeys(notes)),
         n_resamples=n_resamples,
         n_permutations=n_permutations,

@@ -15,10 +15,10 @@ from __future__ import annotations
 import hashlib
 import re
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from markupsafe import Markup, escape
@@ -26,6 +26,15 @@ from markupsafe import Markup, escape
 from mteval.analysis.bootstrap import Estimate
 from mteval.analysis.curves import MAIN_DISTANCE_SERIES
 from mteval.analysis.tables import CLS_ABLATION_COLUMNS
+from mteval.report.audit import (
+    CHECK_TITLES,
+    DOCS_PAGE,
+    CheckTables,
+    PanelRow,
+    check_anchor,
+    check_tables,
+    trust_panel_rows,
+)
 from mteval.report.build import Report
 from mteval.report.markdown import (
     CATEGORY_LABELS,
@@ -175,6 +184,26 @@ def _environment() -> jinja2.Environment:
     return environment
 
 
+@dataclass(frozen=True)
+class _AuditView:
+    """What the template's trust panel calls (see :mod:`mteval.report.audit`)."""
+
+    titles: Mapping[str, str] = field(default_factory=lambda: dict(CHECK_TITLES))
+    docs: str = DOCS_PAGE
+
+    @staticmethod
+    def panel(result: Mapping[str, Any], run_id: str) -> list[PanelRow]:
+        return trust_panel_rows(result, run_id=run_id)
+
+    @staticmethod
+    def anchor(check: str, run_id: str) -> str:
+        return check_anchor(check, run_id)
+
+    @staticmethod
+    def tables(block: Mapping[str, Any]) -> CheckTables:
+        return check_tables(block)
+
+
 def render_html(report: Report) -> str:
     """Render the report as one self-contained HTML page."""
     from mteval.report.figures import run_styles
@@ -194,6 +223,7 @@ def render_html(report: Report) -> str:
         generated=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(report.generated_at)),
         anchor_id=anchor_id,
         run_slug=_slug,
+        audit=_AuditView(),
     )
 
 

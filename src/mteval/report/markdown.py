@@ -11,6 +11,7 @@ from mteval.analysis.compare import Comparison
 from mteval.analysis.curves import Curve
 from mteval.analysis.results import Results, TaskResult
 from mteval.analysis.tables import CLS_ABLATION_COLUMNS, SingleMultiRow
+from mteval.report.audit import audit_details_markdown, trust_panel_markdown
 
 if TYPE_CHECKING:
     from mteval.report.build import Report
@@ -124,6 +125,7 @@ SECTION_TITLES: dict[str, str] = {
     "per-turn": "Per-turn scores",
     "distance": "Score by distance to the relevant content",
     "compare": "Paired comparisons",
+    "judge-audit": "Can this judge be trusted?",
     "method": "Method",
 }
 """Report section id -> heading (the HTML sections carry these ids)."""
@@ -430,10 +432,42 @@ def report_markdown(report: Report) -> str:
     else:
         parts += ["_One run: nothing to compare (pass two or more run ids)._", ""]
 
+    parts += _judge_audit_markdown(report)
     parts += [f"## {SECTION_TITLES['method']}", "", *method_lines(report), ""]
     if report.notes:
         parts += ["## Notes", "", *(f"- {note}" for note in report.notes), ""]
     return "\n".join(parts)
+
+
+def _judge_audit_markdown(report: Report) -> list[str]:
+    """The trust panel of each audited run, then the details its lines link to."""
+    parts = [f"## {SECTION_TITLES['judge-audit']}", ""]
+    audited = [r for r in report.runs if r.run_id in report.audits]
+    if not audited:
+        return parts + [
+            "_No judge audit is stored for these runs: `mteval judge-audit RUN_ID` measures "
+            "how far the judged scores can be trusted (see docs/judge-audit.md)._",
+            "",
+        ]
+    for run in audited:
+        result = report.audits[run.run_id]
+        parts += [
+            f"### {_cell(run.label)}: judge `{result.get('judge')}` "
+            f"(audit {result.get('audit_id')})",
+            "",
+            trust_panel_markdown(result, run_id=run.run_id),
+            "",
+        ]
+    for run in audited:
+        parts += [
+            f"### Audit details: {_cell(run.label)}",
+            "",
+            *(
+                line.replace("### ", "#### ", 1) if line.startswith("### ") else line
+                for line in audit_details_markdown(report.audits[run.run_id], run_id=run.run_id)
+            ),
+        ]
+    return parts
 
 
 def _counts(result: TaskResult | None) -> str:

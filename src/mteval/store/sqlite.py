@@ -106,6 +106,30 @@ CREATE TABLE IF NOT EXISTS judgments (
     updated_at REAL NOT NULL,
     PRIMARY KEY (run_id, task, dialogue_id, position)
 );
+CREATE TABLE IF NOT EXISTS audits (
+    audit_id TEXT PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    judge TEXT,
+    result TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audits_by_run ON audits (run_id, created_at);
+CREATE TABLE IF NOT EXISTS canary_sets (
+    version TEXT PRIMARY KEY,
+    created_at REAL NOT NULL,
+    source_run_id TEXT NOT NULL,
+    items TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS canary_results (
+    result_id TEXT PRIMARY KEY,
+    version TEXT NOT NULL,
+    judge TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    audit_id TEXT,
+    run_id TEXT,
+    scores TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS canary_results_by_judge ON canary_results (version, judge, created_at);
 """
 
 _TURN_COLUMNS = (
@@ -693,6 +717,87 @@ class RunStore:
             else:
                 attempts[key] = judgment.attempts
         return ResumeState(turns=turns, judgments=judgments, judge_attempts=attempts)
+
+    # -- judge audits and canaries -------------------------------------------------
+
+    def save_audit(
+        self, *, audit_id: str, run_id: str, judge: str | None, result: dict[str, Any]
+    ) -> None:
+        """Store (or replace) a judge audit's result (``audit.json``'s content)."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO audits (audit_id, run_id, created_at, judge, result)"
+            " VALUES (?,?,?,?,?)",
+            (audit_id, run_id, time.time(), judge, json.dumps(result, sort_keys=True)),
+        )
+
+    def audits(self, run_id: str) -> list[dict[str, Any]]:
+        """Return a run's audit results, newest first."""
+        rows = self._db.execute(
+            "SELECT result FROM audits WHERE run_id = ? ORDER BY created_at DESC, rowid DESC",
+            (run_id,),
+        ).fetchall()
+        return [json.loads(row["result"]) for row in rows]
+
+    def canary_set(self, version: str) -> list[dict[str, Any]] | None:
+        """Return the items of canary set ``version``, or None if it was never drawn."""
+        row = self._db.execute(
+            "SELECT items FROM canary_sets WHERE version = ?", (version,)
+        ).fetchone()
+        return None if row is None else list(json.loads(row["items"]))
+
+    def save_canary_set(
+        self, *, version: str, source_run_id: str, items: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """Store canary set ``version`` unless it exists; return the stored one.
+
+        A canary set never changes once stored: that is what makes it a canary.
+        """
+        self._db.execute(
+            "INSERT OR IGNORE INTO canary_sets (version, created_at, source_run_id, items)"
+            " VALUES (?,?,?,?)",
+            (version, time.time(), source_run_id, json.dumps(items, sort_keys=True)),
+        )
+        stored = self.canary_set(version)
+        assert stored is not None
+        return stored
+
+    def save_canary_result(
+        self,
+        *,
+        version: str,
+        judge: str,
+        scores: dict[str, float | None],
+        audit_id: str | None = None,
+        run_id: str | None = None,
+    ) -> str:
+        """Store one judging of a canary set; return its id."""
+        result_id = uuid.uuid4().hex
+        self._db.execute(
+            "INSERT INTO canary_results (result_id, version, judge, created_at, audit_id, run_id,"
+            " scores) VALUES (?,?,?,?,?,?,?)",
+            (
+                result_id,
+                version,
+                judge,
+                time.time(),
+                audit_id,
+                run_id,
+                json.dumps(scores, sort_keys=True),
+            ),
+        )
+        return result_id
+
+    def canary_results(self, version: str, judge: str) -> list[dict[str, Any]]:
+        """Return a judge's results on canary set ``version``, newest first.
+
+        Each is ``{"result_id", "created_at", "audit_id", "run_id", "scores"}``.
+        """
+        rows = self._db.execute(
+            "SELECT result_id, created_at, audit_id, run_id, scores FROM canary_results"
+            " WHERE version = ? AND judge = ? ORDER BY created_at DESC, rowid DESC",
+            (version, judge),
+        ).fetchall()
+        return [{**dict(row), "scores": json.loads(row["scores"])} for row in rows]
 
     def integrity_check(self) -> str:
         """Run ``PRAGMA integrity_check`` and return its verdict (``ok`` when sound)."""

@@ -181,8 +181,16 @@ def tagged_reply(prompt: str, *, min_words: int = 5, max_words: int = 95) -> str
     return f"{REPLY_OPEN} {words} {REPLY_CLOSE}"
 
 
+def _conversation(body: dict[str, Any]) -> str:
+    return json.dumps(body.get("messages") or [], sort_keys=True)
+
+
 def tagged_model(*, min_words: int = 5, max_words: int = 95) -> CallablePolicy:
-    """A model whose replies are marked for the scripted judges and vary in length."""
+    """A model whose replies are marked for the scripted judges and vary in length.
+
+    The reply is :func:`tagged_reply` of the whole conversation (as JSON), so
+    a question asked again in another dialogue gets another reply.
+    """
     return CallablePolicy(
-        fn=lambda body: tagged_reply(_prompt(body), min_words=min_words, max_words=max_words)
+        fn=lambda body: tagged_reply(_conversation(body), min_words=min_words, max_words=max_words)
     )
