@@ -352,3 +352,17 @@ def test_report_shows_the_trust_panel_with_a_verdict_and_details_per_check(
             assert page.locator(f"{target} summary").is_visible()
         finally:
             browser.close()
+
+
+def test_a_store_without_audit_tables_reads_as_having_no_audits(tmp_path: Path) -> None:
+    import sqlite3
+
+    db = tmp_path / "old.db"
+    RunStore(db).close()
+    with sqlite3.connect(db) as connection:  # a store written before the audit tables
+        for table in ("audits", "canary_sets", "canary_results"):
+            connection.execute(f"DROP TABLE {table}")
+    with RunStore(db, read_only=True) as store:
+        assert store.audits("any") == []
+        assert store.canary_set("mt-eval-canaries-v1") is None
+        assert store.canary_results("mt-eval-canaries-v1", "judge") == []

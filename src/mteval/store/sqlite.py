@@ -730,8 +730,17 @@ class RunStore:
             (audit_id, run_id, time.time(), judge, json.dumps(result, sort_keys=True)),
         )
 
+    def _has_table(self, name: str) -> bool:
+        """Whether the store has table ``name`` (a store opened read-only may predate it)."""
+        row = self._db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+        ).fetchone()
+        return row is not None
+
     def audits(self, run_id: str) -> list[dict[str, Any]]:
         """Return a run's audit results, newest first."""
+        if not self._has_table("audits"):
+            return []
         rows = self._db.execute(
             "SELECT result FROM audits WHERE run_id = ? ORDER BY created_at DESC, rowid DESC",
             (run_id,),
@@ -740,6 +749,8 @@ class RunStore:
 
     def canary_set(self, version: str) -> list[dict[str, Any]] | None:
         """Return the items of canary set ``version``, or None if it was never drawn."""
+        if not self._has_table("canary_sets"):
+            return None
         row = self._db.execute(
             "SELECT items FROM canary_sets WHERE version = ?", (version,)
         ).fetchone()
@@ -792,6 +803,8 @@ class RunStore:
 
         Each is ``{"result_id", "created_at", "audit_id", "run_id", "scores"}``.
         """
+        if not self._has_table("canary_results"):
+            return []
         rows = self._db.execute(
             "SELECT result_id, created_at, audit_id, run_id, scores FROM canary_results"
             " WHERE version = ? AND judge = ? ORDER BY created_at DESC, rowid DESC",
