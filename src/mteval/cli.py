@@ -60,6 +60,20 @@ def _parse_args(items: list[str] | None, flag: str) -> dict[str, Any]:
     return parsed
 
 
+def _parse_options(items: list[str] | None, flag: str) -> dict[str, Any]:
+    parsed: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"{flag} {item!r}: use KEY=VALUE, e.g. -M n_ctx=4096")
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        parsed[key.strip()] = value
+    return parsed
+
+
 def _check_retry_flags(
     *, max_attempts: int, timeout: float, base_delay: float, max_delay: float, max_total: float
 ) -> None:
@@ -109,7 +123,16 @@ def _print_results(results: Any) -> None:
     table.add_row(escape(results.model), *(_fmt(results.scores.get(k)) for k in CATEGORY_LABELS))
     out.print(table)
     tasks = Table(title="Tasks", title_justify="left")
-    for column in ("Task", "Score", "Scored", "Turns", "Errors", "Not run", "Judge errors"):
+    for column in (
+        "Task",
+        "Score",
+        "Scored",
+        "Turns",
+        "Errors",
+        "Not run",
+        "Judge errors",
+        "Truncated",
+    ):
         tasks.add_column(column, justify="left" if column == "Task" else "right")
     for name, task in results.tasks.items():
         tasks.add_row(
@@ -120,6 +143,7 @@ def _print_results(results: Any) -> None:
             str(task.n_turn_errors),
             str(task.n_not_run),
             str(task.n_judge_errors),
+            str(task.n_truncated),
         )
     out.print(tasks)
 
@@ -214,6 +238,18 @@ def run_command(
     judge_arg: Annotated[
         list[str] | None, typer.Option(help="Extra request field for the judge, KEY=VALUE.")
     ] = None,
+    model_option: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--model-option",
+            "-M",
+            help="Provider option for the model, KEY=VALUE (JSON value): how a local engine "
+            "starts, e.g. -M n_ctx=4096 -M n_parallel=4 (see docs/engines.md).",
+        ),
+    ] = None,
+    judge_option: Annotated[
+        list[str] | None, typer.Option(help="Provider option for the judge, KEY=VALUE.")
+    ] = None,
     temperature: Annotated[float, typer.Option(help="Model sampling temperature.")] = 0.0,
     max_tokens: Annotated[int, typer.Option(help="Model's maximum new tokens.")] = 1024,
     system_message: Annotated[
@@ -223,12 +259,14 @@ def run_command(
         int | None, typer.Option(help="Only the first N dialogues of each task.")
     ] = None,
     max_connections: Annotated[
-        int,
+        int | None,
         typer.Option(
             help="Most concurrent requests per endpoint: a ceiling; the concurrency adapts "
-            "below it to what the endpoint serves (exactly this many with --no-adaptive)."
+            "below it to what the endpoint serves (exactly this many with --no-adaptive). "
+            "Default: a local engine's batch capacity, else "
+            f"{DEFAULT_MAX_CONNECTIONS}."
         ),
-    ] = DEFAULT_MAX_CONNECTIONS,
+    ] = None,
     adaptive: Annotated[
         bool,
         typer.Option(
@@ -302,6 +340,8 @@ def run_command(
             judge_api_key_env=judge_api_key_env,
             model_args=_parse_args(model_arg, "--model-arg"),
             judge_args=_parse_args(judge_arg, "--judge-arg"),
+            model_options=_parse_options(model_option, "--model-option"),
+            judge_options=_parse_options(judge_option, "--judge-option"),
             temperature=temperature,
             max_tokens=max_tokens,
             system_message=system_message or None,

@@ -48,6 +48,9 @@ class EndpointSettings(_Frozen):
         generate: Generation settings.
         system_message: System message sent first (``None``: none).
         timeout_s: Per-request timeout.
+        options: Provider options (``-M key=value``): how a local engine is
+            started (context size, parallel slots, ...), unlike ``generate``,
+            which is sent with each request.
     """
 
     spec: str
@@ -56,6 +59,7 @@ class EndpointSettings(_Frozen):
     generate: GenerateConfig = Field(default_factory=GenerateConfig)
     system_message: str | None = None
     timeout_s: float = 300.0
+    options: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("base_url")
     @classmethod
@@ -64,12 +68,15 @@ class EndpointSettings(_Frozen):
 
     def identity(self) -> dict[str, Any]:
         """What about this endpoint decides results (no key, no timeout)."""
-        return {
+        identity: dict[str, Any] = {
             "spec": self.spec,
             "base_url": self.base_url,
             "generate": self.generate.request_fields(),
             "system_message": self.system_message,
         }
+        if self.options:
+            identity["options"] = dict(sorted(self.options.items()))
+        return identity
 
 
 class RetrySettings(_Frozen):
@@ -93,7 +100,8 @@ class RunConfig(_Frozen):
         limit: Evaluate only the first N dialogues of each task.
         max_connections: Concurrency ceiling per endpoint (shared when the
             model and judge are one endpoint); the limit itself adapts below it
-            unless ``adaptive`` is off.
+            unless ``adaptive`` is off. None: the provider's default (a local
+            engine's batch capacity), else ``DEFAULT_MAX_CONNECTIONS``.
         judge_max_connections: Separate limit for the judge's endpoint when it
             differs from the model's (default: ``max_connections``).
         retry: Retry settings.
@@ -106,19 +114,35 @@ class RunConfig(_Frozen):
     judge: EndpointSettings | None = None
     tasks: tuple[str, ...]
     limit: int | None = None
-    max_connections: int = DEFAULT_MAX_CONNECTIONS
+    max_connections: int | None = None
     judge_max_connections: int | None = None
     retry: RetrySettings = Field(default_factory=RetrySettings)
     adaptive: bool = True
 
-    def fingerprint(self, *, data_commit: str) -> str:
-        """A hash of what decides the results: same fingerprint, same run."""
-        return stable_hash(
-            {
-                "model": self.model.identity(),
-                "judge": self.judge.identity() if self.judge else None,
-                "tasks": list(self.tasks),
-                "limit": self.limit,
-                "data": data_commit,
-            }
-        )
+    def fingerprint(
+        self,
+        *,
+        data_commit: str,
+        model_weights: str | None = None,
+        judge_weights: str | None = None,
+    ) -> str:
+        """A hash of what decides the results: same fingerprint, same run.
+
+        Args:
+            data_commit: The benchmark sources' commit.
+            model_weights: The fingerprint of a local model's weights: other
+                weights under the same name make another run.
+            judge_weights: The same for a local judge.
+        """
+        value: dict[str, Any] = {
+            "model": self.model.identity(),
+            "judge": self.judge.identity() if self.judge else None,
+            "tasks": list(self.tasks),
+            "limit": self.limit,
+            "data": data_commit,
+        }
+        if model_weights is not None:
+            value["model_weights"] = model_weights
+        if judge_weights is not None:
+            value["judge_weights"] = judge_weights
+        return stable_hash(value)

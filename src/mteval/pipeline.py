@@ -106,7 +106,7 @@ def _build_endpoints(
     )
     limiters: dict[str, tuple[PriorityLimiter, AdaptiveLimit | None]] = {}
 
-    def make(settings: EndpointSettings, limit: int) -> Model:
+    def make(settings: EndpointSettings, limit: int | None) -> Model:
         from mteval.models.registry import parse_model_spec
 
         provider, _ = parse_model_spec(settings.spec)
@@ -118,14 +118,18 @@ def _build_endpoints(
             base_url=settings.base_url,
             api_key=key,
             timeout_s=settings.timeout_s,
-            max_connections=limit,
+            max_connections=limit or DEFAULT_MAX_CONNECTIONS,
+            options=settings.options,
         )
-        shared = limiters.get(api.endpoint)
+        # The user's ceiling, else what the provider can serve at once (a local
+        # engine's batch capacity), else the general default.
+        limit = limit or api.default_concurrency() or DEFAULT_MAX_CONNECTIONS
+        shared = limiters.get(api.connection_key)
         if shared is None:
             controller = None
             if config.adaptive:
                 controller = AdaptiveLimit(ceiling=limit, initial=_initial_concurrency(api, limit))
-            shared = limiters[api.endpoint] = (PriorityLimiter(limit), controller)
+            shared = limiters[api.connection_key] = (PriorityLimiter(limit), controller)
         kwargs: dict[str, Any] = {}
         if sleep is not None:
             kwargs["sleep"] = sleep
@@ -173,8 +177,7 @@ def _concurrency(endpoints: _Endpoints) -> dict[str, Any]:
 
 def _initial_concurrency(api: Any, ceiling: int) -> int:
     """Where the adaptive limit starts: low, or the provider's own default concurrency."""
-    hint = getattr(api, "max_connections", None)
-    value = hint() if callable(hint) else None
+    value = api.default_concurrency()
     if isinstance(value, int) and value >= 1:
         return min(value, ceiling)
     return min(_ADAPTIVE_START, ceiling)
@@ -333,10 +336,14 @@ async def run_async(
         endpoints = _build_endpoints(config, store, env, sleep)
         seen: set[str] = set()
         for model in (endpoints.model, endpoints.judge):
-            if model is not None and model.api.endpoint not in seen:
-                seen.add(model.api.endpoint)
+            if model is not None and model.api.connection_key not in seen:
+                seen.add(model.api.connection_key)
                 await model.api.preflight()
-        fingerprint = config.fingerprint(data_commit=COMMIT)
+        fingerprint = config.fingerprint(
+            data_commit=COMMIT,
+            model_weights=endpoints.model.api.weights_fingerprint(),
+            judge_weights=endpoints.judge.api.weights_fingerprint() if endpoints.judge else None,
+        )
         info: RunInfo | None = store.get_run(resume) if resume is not None else None
         if info is None and not new_run:
             info = store.find_run(fingerprint)
@@ -464,6 +471,7 @@ def _endpoint(
     max_tokens: int | None,
     system_message: str | None,
     timeout_s: float,
+    options: Mapping[str, Any] | None = None,
 ) -> EndpointSettings:
     generate = GenerateConfig(
         temperature=temperature, max_tokens=max_tokens, extra=dict(args or {})
@@ -475,6 +483,7 @@ def _endpoint(
         generate=generate,
         system_message=system_message,
         timeout_s=timeout_s,
+        options=dict(options or {}),
     )
 
 
@@ -489,11 +498,13 @@ def build_config(
     judge_api_key_env: str | None = None,
     model_args: Mapping[str, Any] | None = None,
     judge_args: Mapping[str, Any] | None = None,
+    model_options: Mapping[str, Any] | None = None,
+    judge_options: Mapping[str, Any] | None = None,
     temperature: float | None = 0.0,
     max_tokens: int | None = 1024,
     system_message: str | None = DEFAULT_SYSTEM_MESSAGE,
     limit: int | None = None,
-    max_connections: int = DEFAULT_MAX_CONNECTIONS,
+    max_connections: int | None = None,
     judge_max_connections: int | None = None,
     timeout_s: float = 300.0,
     retry: RetrySettings | None = None,
@@ -503,7 +514,7 @@ def build_config(
     specs = resolve_tasks(tasks)
     if limit is not None and limit < 1:
         raise ConfigError("--limit must be at least 1")
-    if max_connections < 1:
+    if max_connections is not None and max_connections < 1:
         raise ConfigError("--max-connections must be at least 1")
     return RunConfig(
         model=_endpoint(
@@ -515,6 +526,7 @@ def build_config(
             max_tokens=max_tokens,
             system_message=system_message,
             timeout_s=timeout_s,
+            options=model_options,
         ),
         judge=(
             _endpoint(
@@ -526,6 +538,7 @@ def build_config(
                 max_tokens=1024,
                 system_message=None,
                 timeout_s=timeout_s,
+                options=judge_options,
             )
             if judge
             else None

@@ -38,6 +38,8 @@ class TaskResult(BaseModel):
     n_pending: int
     per_turn: dict[int, float]
     per_turn_n: dict[int, int]
+    n_truncated: int = 0
+    """Answered turns cut off at the token limit (``finish_reason == "length"``)."""
 
 
 class Results(BaseModel):
@@ -99,6 +101,7 @@ def _task_result(
         n_pending=summary.n_pending,
         per_turn=summary.per_turn,
         per_turn_n=summary.per_turn_n,
+        n_truncated=summary.n_truncated,
     )
     return result, summary
 

@@ -11,15 +11,17 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from mteval.types import ChatMessage, GenerateConfig, ModelOutput
 
 __all__ = [
+    "ContextLengthError",
     "ErrorKind",
     "FailureInfo",
     "MalformedResponseError",
     "ModelAPI",
+    "check_options",
 ]
 
 ErrorKind = Literal[
@@ -31,6 +33,8 @@ ErrorKind = Literal[
     "auth",
     "not_found",
     "bad_request",
+    "context_length",
+    "engine_died",
     "other",
 ]
 
@@ -63,24 +67,118 @@ class MalformedResponseError(Exception):
     """The endpoint answered 200 but the body is not a usable chat completion."""
 
 
+class ContextLengthError(Exception):
+    """The prompt does not fit the model's context window (never worth retrying).
+
+    Args:
+        limit: The context window, in tokens, when known.
+        prompt_tokens: The prompt's length, in tokens, when known.
+    """
+
+    def __init__(self, *, limit: int | None, prompt_tokens: int | None = None) -> None:
+        self.limit = limit
+        self.prompt_tokens = prompt_tokens
+        size = f" ({prompt_tokens} tokens)" if prompt_tokens is not None else ""
+        window = f"{limit} tokens" if limit is not None else "its size"
+        super().__init__(
+            f"the prompt{size} is longer than the model's context window ({window}); "
+            "a larger context (e.g. -M n_ctx=...) or a shorter --max-tokens may fit it"
+        )
+
+
+def check_options(provider: str, options: dict[str, Any], known: dict[str, str]) -> None:
+    """Reject options (``-M key=value``) that a provider does not take.
+
+    Args:
+        provider: The provider's name, for the message.
+        options: The options given.
+        known: Option name -> one-line description.
+
+    Raises:
+        ConfigError: An unknown option; the message lists the known ones.
+    """
+    from mteval.errors import ConfigError
+
+    for name in options:
+        if name not in known:
+            listing = ", ".join(sorted(known)) or "none"
+            raise ConfigError(
+                f"-M {name}=...: the {provider} provider has no option {name!r} "
+                f"(its options: {listing})"
+            )
+
+
 class ModelAPI(ABC):
     """A model provider behind one endpoint.
+
+    A provider owns its setup: whether it needs an API key
+    (:attr:`api_key_env`), the constructor options it accepts (``-M
+    key=value``, in ``options``), its default concurrency, what shares a
+    connection pool (:attr:`connection_key`) and what identifies its
+    completions in the cache (:meth:`cache_identity`).
 
     Args:
         model_name: The model name sent to the endpoint.
         base_url: The endpoint's base URL (part of the cache identity).
+        options: Provider options (``-M key=value``); a provider rejects
+            the ones it does not know in its constructor.
     """
 
     provider: str = "base"
+    api_key_env: ClassVar[str | None] = None
+    """The variable that holds this provider's key; None: the provider needs no key."""
+    OPTIONS: ClassVar[dict[str, str]] = {}
+    """The options (``-M key=value``) the provider takes: name -> description."""
 
-    def __init__(self, *, model_name: str, base_url: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        model_name: str,
+        base_url: str | None = None,
+        options: dict[str, Any] | None = None,
+    ) -> None:
         self.model_name = model_name
         self.base_url = base_url
+        self.options: dict[str, Any] = dict(options or {})
+
+    def _validate_options(self) -> None:
+        """Reject unknown options (engines that pass options through override this).
+
+        Raises:
+            ConfigError: An option the provider does not take.
+        """
+        check_options(self.provider, self.options, self.OPTIONS)
 
     @property
     def endpoint(self) -> str:
-        """A stable identity of the endpoint, used for cache keys and shared limits."""
+        """Where requests go (for messages and logs)."""
         return self.base_url or f"{self.provider}:default"
+
+    @property
+    def connection_key(self) -> str:
+        """What shares one concurrency limit: models with equal keys share their slots."""
+        return self.endpoint
+
+    def default_concurrency(self) -> int | None:
+        """Requests this endpoint serves at once when the user sets no limit (None: no opinion).
+
+        Local engines answer with their batch capacity (parallel slots, max sequences).
+        """
+        return None
+
+    def cache_identity(self) -> dict[str, Any]:
+        """What identifies this provider's completions in the cache besides the request.
+
+        Remote endpoints are their URL and model name; local engines replace
+        the URL (a fresh port each run) with the weights' fingerprint, so a
+        changed checkpoint never reuses stale replies. Valid after
+        :meth:`preflight`.
+        """
+        return {"endpoint": self.endpoint, "model": self.model_name}
+
+    def weights_fingerprint(self) -> str | None:
+        """The fingerprint of local weights (None for remote models); valid after preflight."""
+        return None
 
     @abstractmethod
     async def generate(
@@ -99,6 +197,9 @@ class ModelAPI(ABC):
     async def preflight(self) -> None:  # noqa: B027 - optional hook, no-op by default
         """Check the endpoint can serve us, before a run spends anything.
 
+        Local engines start here (a server process, or weights loaded in
+        process) and fingerprint their weights.
+
         Raises:
             EndpointError: Unreachable endpoint, rejected key or unknown model.
         """
@@ -108,4 +209,11 @@ class ModelAPI(ABC):
 
     def describe(self) -> dict[str, Any]:
         """Return a JSON-safe description (no secrets) for run records."""
-        return {"provider": self.provider, "model": self.model_name, "base_url": self.base_url}
+        description: dict[str, Any] = {
+            "provider": self.provider,
+            "model": self.model_name,
+            "base_url": self.base_url,
+        }
+        if self.options:
+            description["options"] = dict(self.options)
+        return description

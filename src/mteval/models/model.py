@@ -209,8 +209,7 @@ class Model:
     ) -> dict[str, Any]:
         """Return the JSON-safe description of a request (what the cache key hashes)."""
         record: dict[str, Any] = {
-            "endpoint": self.api.endpoint,
-            "model": self.api.model_name,
+            **self.api.cache_identity(),
             "messages": [{"role": m.role, "content": m.content} for m in messages],
             "settings": (config or self.config).request_fields(),
         }
@@ -225,7 +224,7 @@ class Model:
         *,
         salt: str | None = None,
     ) -> str:
-        """Return the cache key of a request: a hash of endpoint, model, messages, settings."""
+        """Return the cache key of a request: a hash of provider identity, messages, settings."""
         return stable_hash(self.request_record(messages, config, salt=salt))
 
     @staticmethod

@@ -68,8 +68,8 @@ def main_table(results: Sequence[Results]) -> str:
 
 
 def task_table(results: Results) -> str:
-    """One row per task: score, scored turns, errors, not run, judge errors."""
-    header = ["Task", "Score", "Scored", "Turns", "Errors", "Not run", "Judge errors"]
+    """One row per task: score, scored turns, errors, not run, judge errors, truncated replies."""
+    header = ["Task", "Score", "Scored", "Turns", "Errors", "Not run", "Judge errors", "Truncated"]
     rows = [
         [
             name,
@@ -79,6 +79,7 @@ def task_table(results: Results) -> str:
             str(task.n_turn_errors),
             str(task.n_not_run),
             str(task.n_judge_errors),
+            str(task.n_truncated),
         ]
         for name, task in results.tasks.items()
     ]

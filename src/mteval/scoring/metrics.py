@@ -32,6 +32,8 @@ class TaskScore(BaseModel):
         n_not_run: Turns skipped because an earlier turn of their dialogue failed.
         n_judge_errors: Turns answered but not scored (unusable judge replies).
         n_pending: Turns without an outcome yet (an interrupted run).
+        n_truncated: Answered turns whose reply hit the token limit
+            (``finish_reason == "length"``); they are scored as answered.
         per_turn: Mean score by answered-turn index (1-based).
         per_turn_n: Number of scored turns by answered-turn index.
     """
@@ -46,6 +48,7 @@ class TaskScore(BaseModel):
     n_judge_errors: int
     n_pending: int
     per_turn: dict[int, float]
+    n_truncated: int = 0
     per_turn_n: dict[int, int]
 
     @property
@@ -94,6 +97,9 @@ def summarize_task(
         n_pending=max(0, n_turns - finished),
         per_turn={index: sum(v) / len(v) for index, v in sorted(by_index.items())},
         per_turn_n={index: len(v) for index, v in sorted(by_index.items())},
+        n_truncated=sum(
+            1 for t in turn_list if t.status == "answered" and t.finish_reason == "length"
+        ),
     )
 
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from mteval.errors import ConfigError
-from mteval.models.base import FailureInfo, MalformedResponseError, ModelAPI
+from mteval.models.base import (
+    FailureInfo,
+    MalformedResponseError,
+    ModelAPI,
+)
 from mteval.models.providers.openai import redact
 from mteval.types import ChatMessage, GenerateConfig, ModelOutput, Usage
 
@@ -22,6 +26,7 @@ class AnthropicChatAPI(ModelAPI):
     """
 
     provider = "anthropic"
+    api_key_env: ClassVar[str | None] = "ANTHROPIC_API_KEY"
 
     def __init__(
         self,
@@ -31,10 +36,12 @@ class AnthropicChatAPI(ModelAPI):
         api_key: str | None = None,
         timeout_s: float = 300.0,
         max_connections: int = 64,
+        options: dict[str, Any] | None = None,
     ) -> None:
         import anthropic  # noqa: F401  (fail early with an install hint)
 
-        super().__init__(model_name=model_name, base_url=base_url)
+        super().__init__(model_name=model_name, base_url=base_url, options=options)
+        self._validate_options()
         if api_key is None and base_url is None:
             raise ConfigError("no API key for anthropic: set ANTHROPIC_API_KEY")
         self._api_key = api_key or "mteval-no-key"
@@ -133,3 +140,7 @@ class AnthropicChatAPI(ModelAPI):
         if self._client is not None:
             await self._client.close()
             self._client = None
+
+
+API = AnthropicChatAPI
+"""The class the registry serves ``anthropic/...`` with."""

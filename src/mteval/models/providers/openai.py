@@ -11,13 +11,18 @@ import json
 import re
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from mteval.errors import ConfigError, EndpointError
-from mteval.models.base import FailureInfo, MalformedResponseError, ModelAPI
+from mteval.models.base import (
+    ContextLengthError,
+    FailureInfo,
+    MalformedResponseError,
+    ModelAPI,
+)
 from mteval.types import ChatMessage, GenerateConfig, ModelOutput, Usage
 
-__all__ = ["PLACEHOLDER_KEY", "OpenAIChatAPI", "redact"]
+__all__ = ["PLACEHOLDER_KEY", "OpenAIChatAPI", "context_overflow", "redact"]
 
 PLACEHOLDER_KEY = "mteval-no-key"
 """Sent when a base URL is given without a key: local servers ignore it."""
@@ -79,6 +84,7 @@ class OpenAIChatAPI(ModelAPI):
     """
 
     provider = "openai"
+    api_key_env: ClassVar[str | None] = "OPENAI_API_KEY"
 
     def __init__(
         self,
@@ -88,9 +94,11 @@ class OpenAIChatAPI(ModelAPI):
         api_key: str | None = None,
         timeout_s: float = 300.0,
         max_connections: int = 64,
+        options: dict[str, Any] | None = None,
     ) -> None:
-        super().__init__(model_name=model_name, base_url=base_url)
-        if api_key is None and base_url is None:
+        super().__init__(model_name=model_name, base_url=base_url, options=options)
+        self._validate_options()
+        if api_key is None and base_url is None and self.api_key_env is not None:
             raise ConfigError(
                 "no API key for openai/" + model_name + ": set OPENAI_API_KEY (or "
                 "--model-api-key-env NAME), or give --model-base-url for a local server"
@@ -111,7 +119,7 @@ class OpenAIChatAPI(ModelAPI):
             self._client = self._make_client()
         return self._client
 
-    def _make_client(self) -> Any:
+    def _make_client(self, base_url: str | None = None) -> Any:
         import openai
 
         try:
@@ -131,7 +139,7 @@ class OpenAIChatAPI(ModelAPI):
             http_client = openai.DefaultAsyncHttpxClient(limits=limits, timeout=self._timeout_s)
         return openai.AsyncOpenAI(
             api_key=self._api_key,
-            base_url=self.base_url,
+            base_url=base_url or self.base_url,
             timeout=self._timeout_s,
             max_retries=0,
             http_client=http_client,
@@ -141,7 +149,11 @@ class OpenAIChatAPI(ModelAPI):
         self, messages: Sequence[ChatMessage], config: GenerateConfig
     ) -> ModelOutput:
         """Send one chat completion request."""
-        client = self._get_client()
+        return await self._post(self._get_client(), messages, config)
+
+    async def _post(
+        self, client: Any, messages: Sequence[ChatMessage], config: GenerateConfig
+    ) -> ModelOutput:
         body: dict[str, Any] = {
             "model": self.model_name,
             "messages": [{"role": m.role, "content": m.content} for m in messages],
@@ -171,7 +183,7 @@ class OpenAIChatAPI(ModelAPI):
         """Map SDK exceptions to retry decisions."""
         import openai
 
-        where = f"{self.endpoint} (model {self.model_name})"
+        where = self._where()
 
         def message(text: str) -> str:
             return redact(f"{text} from {where}", [self._api_key])
@@ -238,11 +250,25 @@ class OpenAIChatAPI(ModelAPI):
                     retry_after_s=_retry_after(error.response),
                     capacity=status in (502, 503, 504) or _CAPACITY_TEXT.search(detail) is not None,
                 )
+            if status in (400, 413, 422):
+                overflow = context_overflow(error, fallback_limit=self.context_limit())
+                if overflow is not None:
+                    return FailureInfo("context_length", False, message(str(overflow)))
             return FailureInfo("bad_request", False, message(f"HTTP {status}{detail}"))
+        if isinstance(error, ContextLengthError):
+            return FailureInfo("context_length", False, message(str(error)))
         if isinstance(error, json.JSONDecodeError | UnicodeDecodeError):
             # The SDK lets a 200 response whose body is not JSON raise this.
             return FailureInfo("malformed", True, message("response body is not JSON"))
         return FailureInfo("other", False, message(f"unexpected {type(error).__name__}: {error}"))
+
+    def _where(self) -> str:
+        """Names the endpoint in error messages."""
+        return f"{self.endpoint} (model {self.model_name})"
+
+    def context_limit(self) -> int | None:
+        """The context window in tokens, when mteval knows it (a server it started)."""
+        return None
 
     async def preflight(self) -> None:
         """List models to check reachability and the key; unknown servers may 404 here."""
@@ -351,3 +377,57 @@ def _error_detail(error: Any) -> str:
         return ""
     text = " ".join(str(text).split())
     return f": {text[:200]}"
+
+
+_OVERFLOW_WORDS = re.compile(
+    r"context[ _](length|window|size)|maximum model length|max_model_len",
+    re.IGNORECASE,
+)
+_LIMIT_PATTERNS = (
+    re.compile(r"maximum context length is (\d+)", re.IGNORECASE),
+    re.compile(r"maximum model length (?:is |of )?(\d+)", re.IGNORECASE),
+    re.compile(r"context (?:window|length|size) (?:is |of )?\(?(\d+)", re.IGNORECASE),
+)
+_PROMPT_PATTERNS = (
+    re.compile(r"\((\d+) in the messages", re.IGNORECASE),
+    re.compile(r"prompt \(length (\d+)\)", re.IGNORECASE),
+    re.compile(r"input \((\d+) tokens\)", re.IGNORECASE),
+    re.compile(r"requested tokens \((\d+)\)", re.IGNORECASE),
+)
+
+
+def context_overflow(error: Any, *, fallback_limit: int | None = None) -> ContextLengthError | None:
+    """Recognise an engine's "prompt longer than the context window" rejection.
+
+    vLLM, SGLang, llama.cpp (both servers) and OpenAI word it differently; each
+    names the window, which the error repeats. Returns None for other errors.
+    """
+    body = getattr(error, "body", None)
+    text = str(error)
+    fields: dict[str, Any] = {}
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict):
+            fields = inner
+            text = " ".join(str(inner.get(k, "")) for k in ("message", "type", "code")) + text
+        elif isinstance(inner, str):
+            text = inner + " " + text
+    if not (_OVERFLOW_WORDS.search(text) or "context_length_exceeded" in text):
+        return None
+
+    def first(patterns: tuple[re.Pattern[str], ...]) -> int | None:
+        for pattern in patterns:
+            found = pattern.search(text)
+            if found:
+                return int(found.group(1))
+        return None
+
+    limit = fields.get("n_ctx") if isinstance(fields.get("n_ctx"), int) else first(_LIMIT_PATTERNS)
+    prompt = fields.get("n_prompt_tokens")
+    if not isinstance(prompt, int):
+        prompt = first(_PROMPT_PATTERNS)
+    return ContextLengthError(limit=limit or fallback_limit, prompt_tokens=prompt)
+
+
+API = OpenAIChatAPI
+"""The class the registry serves ``openai/...`` with."""
