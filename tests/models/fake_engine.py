@@ -31,7 +31,9 @@ def main(argv: list[str]) -> int:
         return 3
     port = int(argv[argv.index("--port") + 1])
     ready_at = time.monotonic() + (1e9 if config.get("never_ready") else 0.2)
-    die_after = config.get("die_after_requests") if start in config.get("die_on_starts", []) else None
+    die_after = (
+        config.get("die_after_requests") if start in config.get("die_on_starts", []) else None
+    )
     served = 0
 
     class Handler(BaseHTTPRequestHandler):

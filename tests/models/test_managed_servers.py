@@ -89,7 +89,8 @@ def fakes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> FakeEngines:
     )
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv(
-        "PYTHONPATH", os.pathsep.join([str(SRC), str(tmp_path / "pkgs"), os.environ.get("PYTHONPATH", "")])
+        "PYTHONPATH",
+        os.pathsep.join([str(SRC), str(tmp_path / "pkgs"), os.environ.get("PYTHONPATH", "")]),
     )
     monkeypatch.setenv("FAKE_ENGINE_CONFIG", str(engines.config_path))
     return engines
@@ -105,9 +106,7 @@ HELLO = [ChatMessage(role="user", content="hello there")]
 async def test_vllm_starts_with_its_flags_and_serves_through_the_openai_path(
     fakes: FakeEngines,
 ) -> None:
-    api = create_api(
-        f"vllm/{fakes.model}", options={"max_model_len": 4096, "enforce_eager": True}
-    )
+    api = create_api(f"vllm/{fakes.model}", options={"max_model_len": 4096, "enforce_eager": True})
     assert api.default_concurrency() == 256
     model = _model(api)
     try:
