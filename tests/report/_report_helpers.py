@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -102,3 +103,16 @@ def make_store(path: Path, sources: SourceFiles) -> tuple[RunStore, list[str]]:
     a = add_run(store, sources, "openai/a", list(TASKS), inject=True, fail_one=True)
     b = add_run(store, sources, "openai/b", list(TASKS))
     return store, [a, b]
+
+
+def turn_data(html: str) -> dict:
+    """The turns the page carries (base64 of gzip-compressed JSON in #turn-data)."""
+    import base64
+    import gzip
+    import json
+
+    found = re.search(
+        r'<script type="application/octet-stream" id="turn-data">([A-Za-z0-9+/=]*)</script>', html
+    )
+    assert found is not None
+    return json.loads(gzip.decompress(base64.b64decode(found.group(1))))

@@ -69,19 +69,53 @@ def test_report_renders_offline_with_working_links_and_escaped_replies(written, 
             )
             assert missing == []
 
-            # A leaderboard number leads to the turns behind it.
+            # A leaderboard number leads to the turns behind it, to a labelled and
+            # highlighted block (issue 9, finding 5).
             link = page.locator("#leaderboard a.num").first
             target = link.get_attribute("href")
             link.click()
             assert page.evaluate("() => location.hash") == target
             assert page.locator(target).is_visible()
+            landed = page.evaluate(
+                """id => { const e = document.getElementById(id);
+                           const s = getComputedStyle(e);
+                           const label = e.querySelector('.label, h4');
+                           return [s.outlineStyle, s.backgroundColor,
+                                   label ? label.innerText.trim() : ''] }""",
+                target[1:],
+            )
+            assert landed[0] == "solid" and landed[1] != "rgba(0, 0, 0, 0)", landed
+            assert landed[2], "the block a number leads to has no label"
+
+            # The wide tables fit the page's column (they overflowed it).
+            for section in ("single-multi", "gold-own"):
+                widths = page.evaluate(
+                    """s => { const w = document.querySelector('#' + s + ' .table-wrap');
+                              return [w.scrollWidth, w.clientWidth] }""",
+                    section,
+                )
+                assert widths[0] <= widths[1], (section, widths)
+
+            # A dialogue's turns are rendered when it is opened or linked to.
+            dialogue = page.locator("details.dialogue").first
+            dialogue_id = dialogue.get_attribute("id")
+            assert page.locator("table.turns").count() == 0
+            page.evaluate("id => { location.hash = id }", dialogue_id)
+            page.wait_for_selector(f"[id='{dialogue_id}'][open] table.turns tbody tr")
 
             # The injected reply is shown as text, and nothing ran.
+            page.locator("details.dialogue").evaluate_all(
+                "ds => ds.slice(0, 6).forEach(d => { d.open = true })"
+            )
             reply = page.locator(".reply", has_text="<script>alert('xss')</script>").first
-            reply.locator("xpath=ancestor::details[1]").evaluate("d => d.open = true")
+            reply.wait_for()
             assert reply.is_visible()
             assert "<script>alert('xss')</script>" in reply.inner_text()
-            assert page.evaluate("() => document.querySelectorAll('script').length") == 0
+            assert page.locator(".reply b").count() == 0
+            # The page's own script only (pinned by the CSP); the turn data is not a script.
+            assert (
+                page.evaluate("() => document.querySelectorAll('script:not([type])').length") == 1
+            )
             page.screenshot(path=str(tmp_path / "report.png"), full_page=False)
         finally:
             browser.close()

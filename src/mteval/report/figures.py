@@ -207,6 +207,30 @@ def _grouped_bars(
             edgecolor=series.color,
             linewidth=0.8,
         )
+        # A bar of height 0 is invisible and reads as missing data: mark it on the axis.
+        zeros = [x for x, v, p in zip(xs, values, present, strict=True) if p and abs(v) < 0.005]
+        if zeros:
+            ax.hlines(
+                [0.0] * len(zeros),
+                [x - width * 0.46 for x in zeros],
+                [x + width * 0.46 for x in zeros],
+                colors=series.color,
+                linewidth=3.0,
+                clip_on=False,
+                zorder=3,
+                gid=f"zero-bar-{k}",
+            )
+            for x in zeros:
+                ax.annotate(
+                    "0",
+                    (x, 0.0),
+                    xytext=(0, 3),
+                    textcoords="offset points",
+                    ha="center",
+                    va="bottom",
+                    fontsize=7,
+                    color=series.color,
+                )
         lower, upper = _yerr(estimates)
         ax.errorbar(
             [x for x, p in zip(xs, present, strict=True) if p],
@@ -224,6 +248,11 @@ def _grouped_bars(
     ax.grid(axis="x", visible=False)
     ax.set_ylim(0, 10.5)
     ax.set_ylabel(SCORE_LABEL)
+
+
+def _dodge(index: int, count: int, step: float = 0.08) -> float:
+    """The x offset of the ``index``-th of ``count`` series drawn at the same x values."""
+    return (index - (count - 1) / 2) * step
 
 
 def _legend_handles(styles: Sequence[Series]) -> tuple[list[Artist], list[str]]:
@@ -382,7 +411,7 @@ def irrelevant_figure(
     figure = _figure(7.0, 3.6)
     ax = figure.add_subplot()
     xs_all: set[int] = {0}
-    for row in rows:
+    for index, row in enumerate(rows):
         series = styles[row.run_id]
         for setting, style in (("front", "-"), ("between", "--")):
             points = [(0, row.none)] + sorted(row.by_distracts.get(setting, {}).items())
@@ -393,7 +422,7 @@ def irrelevant_figure(
             xs_all.update(xs)
             ys = [e.value if e.value is not None else 0.0 for _, e in points]
             lower, upper = _yerr([e for _, e in points])
-            offset = -0.06 if setting == "front" else 0.06
+            offset = (-0.06 if setting == "front" else 0.06) + _dodge(index, len(rows), 0.03)
             ax.errorbar(
                 [x + offset for x in xs],
                 ys,
@@ -449,20 +478,31 @@ def curves_figure(
     for i, key in enumerate(panels):
         ax = axes[i // ncols][i % ncols]
         integer_ticks: set[int] = set()
+        drawn = [r for r in curves if curves[r].get(key) is not None]
         for run_id, by_key in curves.items():
             curve = by_key.get(key)
             if curve is None:
                 continue
             series = styles[run_id]
+            # Runs side by side at each x, so that identical curves do not hide each other.
+            shift = _dodge(drawn.index(run_id), len(drawn))
             points = [p for p in curve.points if p.estimate.value is not None]
             xs = [p.x for p in points]
             integer_ticks.update(xs)
             ys = [p.estimate.value for p in points]
-            ax.plot(xs, ys, color=series.color, marker=series.marker, markersize=3.5, linewidth=1.4)
+            ax.plot(
+                [x + shift for x in xs],
+                ys,
+                color=series.color,
+                marker=series.marker,
+                markersize=3.5,
+                linewidth=1.4,
+                gid=f"{name}-line-{key}-{drawn.index(run_id)}",
+            )
             banded = [p for p in points if p.estimate.low is not None]
             if banded:
                 ax.fill_between(
-                    [p.x for p in banded],
+                    [p.x + shift for p in banded],
                     [p.estimate.low for p in banded],
                     [p.estimate.high for p in banded],
                     color=series.color,

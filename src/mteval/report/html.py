@@ -1,18 +1,30 @@
 """The self-contained HTML report: tables, inline SVG figures and the turns behind each number.
 
-One file, no network: CSS is inline, figures are inline SVG, there is no
-script, and a Content-Security-Policy forbids loading anything. Replies,
-references, rationales and model names are data: the Jinja2 environment
-autoescapes everything, so a reply holding ``<script>`` shows as text.
+One file, no network: CSS is inline, figures are inline SVG, and a
+Content-Security-Policy forbids loading anything and running any script but
+the page's own (allowed by its SHA-256). Model names and labels are data: the
+Jinja2 environment autoescapes everything.
 
 Every number links to the turns it rests on: a task's score to
 ``#task-<run>-<task>``, a pooled score (a category, an average) to an
 anchor listing the tasks it pools, each linking to its turn table.
+
+The turns themselves (user message, reply, reference, judgment) are the bulk
+of a report: two ``--tasks all`` runs hold ~10,000 turns whose texts repeat
+across runs and tasks (the same user messages and references in each run, in
+the multi-turn and gold-history sets). They are stored once, as one
+deduplicated string table in gzip-compressed JSON, and a small script builds
+a dialogue's turn table when it is opened (or linked to). It only ever sets
+``textContent``, so a reply holding ``<script>`` shows as text.
 """
 
 from __future__ import annotations
 
+import base64
+import functools
+import gzip
 import hashlib
+import json
 import re
 import time
 from collections.abc import Mapping, Sequence
@@ -48,7 +60,7 @@ from mteval.report.markdown import (
 if TYPE_CHECKING:
     from mteval.report.figures import Series
 
-__all__ = ["ReportFiles", "anchor_id", "render_html", "write_report"]
+__all__ = ["ReportFiles", "anchor_id", "render_html", "turn_payload", "write_report"]
 
 
 def _slug(text: str) -> str:
@@ -74,6 +86,11 @@ class _Links:
     def __init__(self, report: Report) -> None:
         self.sections = {
             run_id: {s.task for s in sections} for run_id, sections in report.sections.items()
+        }
+        self.kinds = {
+            s.task: (s.category, s.setting)
+            for sections in report.sections.values()
+            for s in sections
         }
         self.pools: dict[str, dict[str, tuple[str, ...]]] = {r.run_id: {} for r in report.runs}
 
@@ -111,6 +128,17 @@ class _Links:
 
     def pooled(self, run_id: str) -> list[tuple[str, tuple[str, ...]]]:
         return sorted(self.pools.get(run_id, {}).items())
+
+    def pool_label(self, tasks: Sequence[str]) -> str:
+        """What a pooled score is, so that a link lands on a labelled block."""
+        kinds = {self.kinds[t] for t in tasks if t in self.kinds}
+        categories = sorted({c for c, _ in kinds})
+        settings = sorted({s for _, s in kinds})
+        setting = f" ({settings[0]}-turn)" if len(settings) == 1 else ""
+        if len(categories) == 1:
+            return f"{CATEGORY_LABELS.get(categories[0], categories[0])}{setting}"
+        names = ", ".join(CATEGORY_LABELS.get(c, c) for c in categories)
+        return f"Average over {names}{setting}"
 
 
 def _figures(report: Report, styles: dict[str, Series]) -> dict[str, Markup]:
@@ -170,6 +198,77 @@ def _figures(report: Report, styles: dict[str, Series]) -> dict[str, Markup]:
     return {key: Markup(svg) for key, svg in figures.items()}
 
 
+_TURN_FIELDS = (
+    "turn_index",
+    "position",
+    "turn_id",
+    "status",
+    "user",
+    "response",
+    "reference",
+    "error",
+    "score",
+    "judgment_status",
+    "method",
+    "rationale",
+    "judge_error",
+)
+"""The order of a turn's fields in the payload (the script reads them by position)."""
+
+_TEXT_FIELDS = frozenset(
+    {"turn_id", "user", "response", "reference", "error", "rationale", "judge_error"}
+)
+
+
+def turn_payload(report: Report) -> dict[str, object]:
+    """The turns behind the scores, each text stored once.
+
+    Returns:
+        ``{"fields": [...], "strings": [...], "sections": {anchor: [[dialogue_id,
+        [turn, ...]], ...]}}`` where a turn lists :data:`_TURN_FIELDS` in order
+        and a text field is an index into ``strings`` (-1 for none).
+    """
+    strings: dict[str, int] = {}
+
+    def text(value: str | None) -> int:
+        if value is None:
+            return -1
+        index = strings.get(value)
+        if index is None:
+            index = strings[value] = len(strings)
+        return index
+
+    sections: dict[str, list[object]] = {}
+    for run_id, run_sections in report.sections.items():
+        for section in run_sections:
+            sections[anchor_id(run_id, section.task)] = [
+                [
+                    dialogue.dialogue_id,
+                    [
+                        [
+                            text(getattr(row, name)) if name in _TEXT_FIELDS else getattr(row, name)
+                            for name in _TURN_FIELDS
+                        ]
+                        for row in dialogue.rows
+                    ],
+                ]
+                for dialogue in section.dialogues
+            ]
+    return {"fields": list(_TURN_FIELDS), "strings": list(strings), "sections": sections}
+
+
+def _packed(payload: dict[str, object]) -> str:
+    raw = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    # mtime=0: the same report gives the same bytes.
+    return base64.b64encode(gzip.compress(raw, compresslevel=9, mtime=0)).decode("ascii")
+
+
+@functools.lru_cache(maxsize=1)
+def _script() -> str:
+    """The page's one script (read on first use, not at import)."""
+    return (Path(__file__).parent / "templates" / "turns.js").read_text(encoding="utf-8")
+
+
 def _environment() -> jinja2.Environment:
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("mteval.report", "templates"),
@@ -211,7 +310,12 @@ def render_html(report: Report) -> str:
     styles = run_styles({r.run_id: r.label for r in report.runs})
     links = _Links(report)
     template = _environment().get_template("report.html.j2")
+    script = _script()
+    script_hash = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode()
     return template.render(
+        turn_data=_packed(turn_payload(report)) if report.sections else "",
+        script=Markup(script),
+        script_hash=script_hash,
         report=report,
         styles=styles,
         figures=_figures(report, styles),
