@@ -124,6 +124,9 @@ class AuditOptions:
         temperature: The judge's temperature for the repeats (default: the
             run's judge setting).
         judge2: A second judge (agreement between judges; skipped without).
+        others: Further runs of the same tasks: the audited judge's noise is set
+            against their actual gaps to the audited run (rank flips), and the
+            second judge ranks them with it.
         canary: Judge the canary set and compare with earlier audits.
         checks: The checks to run (default: all that apply).
         n_resamples: Bootstrap replicates of every interval.
@@ -136,6 +139,7 @@ class AuditOptions:
     seed: int = 0
     temperature: float | None = None
     judge2: EndpointSettings | None = None
+    others: tuple[str, ...] = ()
     canary: bool = False
     checks: tuple[str, ...] | None = None
     n_resamples: int = DEFAULT_RESAMPLES
@@ -343,19 +347,20 @@ class _Audit:
         self.figures = _Figures(Bootstrap(n_resamples=options.n_resamples, seed=DEFAULT_SEED))
         self.specs: dict[str, TaskSpec] = {name: get_task(name) for name in run_config.tasks}
         self._dialogues: dict[str, dict[str, Dialogue]] = {}
-        self.judged, self.checked = self._load_turns()
+        self.judged, self.checked = self._load_turns(run_id)
+        self.others = {other: self._load_turns(other)[0] for other in options.others}
 
     # -- inputs ---------------------------------------------------------------------------------
 
-    def _load_turns(self) -> tuple[list[_Turn], list[_Turn]]:
+    def _load_turns(self, run_id: str) -> tuple[list[_Turn], list[_Turn]]:
         responses = {
             (t.task, t.dialogue_id, t.position): t.response
-            for t in self.store.turns(self.run_id)
+            for t in self.store.turns(run_id)
             if t.status == "answered" and t.response is not None
         }
         judged: list[_Turn] = []
         checked: list[_Turn] = []
-        for j in self.store.judgments(self.run_id):
+        for j in self.store.judgments(run_id):
             response = responses.get((j.task, j.dialogue_id, j.position))
             if j.status != "scored" or j.score is None or response is None:
                 continue
@@ -397,10 +402,12 @@ class _Audit:
         if self.on_check is not None:
             self.on_check(check, n_requests)
 
-    def task_means(self) -> dict[str, tuple[float, float, int]]:
-        """Per task: the run's mean judged score, its bootstrap variance, its turn count."""
+    def task_means(
+        self, turns: Sequence[_Turn] | None = None
+    ) -> dict[str, tuple[float, float, int]]:
+        """Per task: a run's mean judged score, its bootstrap variance, its turn count."""
         by_task: dict[str, list[_Turn]] = defaultdict(list)
-        for turn in self.judged:
+        for turn in self.judged if turns is None else turns:
             by_task[turn.task].append(turn)
         boot = self.figures.boot
         out = {}
@@ -477,7 +484,50 @@ class _Audit:
         shares = [s for s in shares if s is not None]
         overall["judge_noise_share"] = _num(max(shares)) if shares else None
         overall["repeats"] = k
+        if self.others:
+            self._rank_flips(matrix, rows, index, overall, per_task, means)
         return _done("self_consistency", overall, per_task)
+
+    def _rank_flips(
+        self,
+        matrix: np.ndarray[Any, Any],
+        rows: Sequence[_Turn],
+        index: Mapping[str, int],
+        overall: dict[str, Any],
+        per_task: dict[str, Any],
+        means: Mapping[str, tuple[float, float, int]],
+    ) -> None:
+        """The flip probability of each other run's actual gap to the audited run."""
+        overall_sd = within_turn_sd(matrix)
+        mine = np.array([t.score for t in self.judged], dtype=np.float64)
+        flips: dict[str, Any] = {}
+        for other, turns in self.others.items():
+            theirs = self.task_means(turns)
+            for task, block in per_task.items():
+                sd = within_turn_sd(matrix[[index[r.key] for r in rows if r.task == task]])
+                if task not in theirs or task not in means or sd is None:
+                    continue
+                gap = theirs[task][0] - means[task][0]
+                block.setdefault("rank_flips", {})[other] = {
+                    "gap": _num(gap),
+                    "flip_probability": _num(
+                        rank_flip_probability(
+                            gap=gap, noise_sd=sd, n_a=means[task][2], n_b=theirs[task][2]
+                        )
+                    ),
+                }
+            if turns and mine.size and overall_sd is not None:
+                # Pooled over every judged turn (the tasks' own weights).
+                gap = float(np.mean([t.score for t in turns]) - mine.mean())
+                flips[other] = {
+                    "gap": _num(gap),
+                    "flip_probability": _num(
+                        rank_flip_probability(
+                            gap=gap, noise_sd=overall_sd, n_a=int(mine.size), n_b=len(turns)
+                        )
+                    ),
+                }
+        overall["rank_flips"] = flips
 
     async def judge_agreement(self) -> dict[str, Any]:
         if self.judge2 is None:
@@ -485,7 +535,9 @@ class _Audit:
         rows = self.sample(self.judged)
         if not rows:
             return _skipped("the run has no judge-scored turns")
-        self.announce("judge_agreement", len(rows))
+        keys = {t.key for t in rows}
+        extra = sum(1 for turns in self.others.values() for t in turns if t.key in keys)
+        self.announce("judge_agreement", len(rows) + extra)
         judge2 = self.judge2
         second = await asyncio.gather(*(judge2.score(self.prompt(t)) for t in rows))
         a = np.array([t.score for t in rows], dtype=np.float64)
@@ -517,7 +569,38 @@ class _Audit:
         order1 = sorted(per_task, key=lambda t: -means1[t])
         order2 = sorted(per_task, key=lambda t: -means2[t])
         overall["task_ranking_changes"] = order1 != order2
+        if self.others:
+            overall["run_ranking"] = await self._run_ranking(rows, a, b)
         return _done("judge_agreement", overall, per_task)
+
+    async def _run_ranking(
+        self, rows: Sequence[_Turn], a: np.ndarray[Any, Any], b: np.ndarray[Any, Any]
+    ) -> dict[str, Any]:
+        """Rank the audited run and the others on the sampled turns under both judges."""
+        assert self.judge2 is not None
+        judge2 = self.judge2
+        keys = {t.key for t in rows}
+        means: dict[str, list[float | None]] = {
+            self.run_id: [_num(float(np.nanmean(a))), _num(float(np.nanmean(b)))]
+        }
+        for other, turns in self.others.items():
+            shared = [t for t in turns if t.key in keys]
+            if not shared:
+                continue
+            second = await asyncio.gather(*(judge2.score(self.prompt(t)) for t in shared))
+            x = np.array([t.score for t in shared], dtype=np.float64)
+            y = np.array([math.nan if s is None else s for s in second], dtype=np.float64)
+            means[other] = [_num(float(np.nanmean(x))), _num(float(np.nanmean(y)))]
+
+        def order(i: int) -> list[str]:
+            return sorted(means, key=lambda r: -(means[r][i] or 0.0))
+
+        return {
+            "judge": order(0),
+            "judge2": order(1),
+            "changes": order(0) != order(1),
+            "means": means,
+        }
 
     async def checker_agreement(self) -> dict[str, Any]:
         prompts: list[tuple[_Turn, str]] = []
@@ -732,6 +815,9 @@ async def audit_async(
         run_config = RunConfig.model_validate(info.config["run"])
         if run_config.judge is None:
             raise ConfigError(f"run {run_id} has no judge: there is nothing to audit")
+        if run_id in options.others:
+            raise ConfigError(f"run {run_id} is given twice: pass each run once")
+        other_judges = {other: store.get_run(other).judge for other in options.others}
         sources = SourceFiles(data_dir)
         judge_model = _make_model(
             run_config.judge, store=store, environ=env, options=options, sleep=sleep
@@ -776,6 +862,10 @@ async def audit_async(
             "model": info.model,
             "judge": run_config.judge.spec,
             "judge2": options.judge2.spec if options.judge2 is not None else None,
+            "others": [
+                {"run_id": other, "judge": judge, "same_judge": judge == run_config.judge.spec}
+                for other, judge in other_judges.items()
+            ],
             "created_at": time.time(),
             "options": {
                 "repeats": options.repeats,

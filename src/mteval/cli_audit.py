@@ -45,7 +45,13 @@ def _announce(check: str, n_requests: int) -> None:
 
 
 def judge_audit_command(
-    run_id: Annotated[str, typer.Argument(help="The run to audit.")],
+    run_ids: Annotated[
+        list[str],
+        typer.Argument(
+            help="The run to audit, then optionally other runs of the same tasks: the judge's "
+            "noise is set against their gaps, and --judge2 ranks them too."
+        ),
+    ],
     repeats: Annotated[
         int, typer.Option(help="Re-judge each sampled turn K times (self-consistency; 0: skip).")
     ] = 3,
@@ -112,12 +118,14 @@ def judge_audit_command(
             if judge2
             else None
         )
+        run_id, others = run_ids[0], tuple(run_ids[1:])
         options = AuditOptions(
             repeats=repeats,
             sample=sample,
             seed=seed,
             temperature=temperature,
             judge2=second,
+            others=others,
             canary=canary,
             checks=tuple(check) if check else None,
             n_resamples=resamples,

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from mteval.analysis.audit_stats import checker_agreement
+from mteval.analysis.audit_stats import checker_agreement, rank_flip_probability
 from mteval.audit import CANARY_SIZE, AuditOptions, audit_async
 from mteval.config import EndpointSettings
 from mteval.pipeline import evaluate_async
@@ -59,6 +59,7 @@ def endpoint() -> Iterator[MockEndpoint]:
     config = EndpointConfig(
         models={
             "model": tagged_model(),
+            "model2": tagged_model(min_words=20, max_words=60),
             "noisy": noisy_judge(),
             "steady": consistent_judge(),
             "plus1": offset_judge(1),
@@ -75,10 +76,12 @@ def store_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("audit")
 
 
-def run_with(endpoint: MockEndpoint, db: Path, judge: str, *, limit: int = 6) -> str:
+def run_with(
+    endpoint: MockEndpoint, db: Path, judge: str, *, limit: int = 6, model: str = "model"
+) -> str:
     results = asyncio.run(
         evaluate_async(
-            model="openai/model",
+            model=f"openai/{model}",
             judge=f"openai/{judge}",
             tasks=TASKS,
             model_base_url=endpoint.base_url,
@@ -366,3 +369,72 @@ def test_a_store_without_audit_tables_reads_as_having_no_audits(tmp_path: Path) 
         assert store.audits("any") == []
         assert store.canary_set("mt-eval-canaries-v1") is None
         assert store.canary_results("mt-eval-canaries-v1", "judge") == []
+
+
+def test_cli_run_with_canary_judges_the_canaries_after_the_run(
+    endpoint: MockEndpoint, tmp_path: Path
+) -> None:
+    db = tmp_path / "run.db"
+    args = ["run", "--model", "openai/model", "--model-base-url", endpoint.base_url]
+    args += ["--judge", "openai/steady", "--judge-base-url", endpoint.base_url]
+    args += ["--tasks", "expansion_multi", "--limit", "10", "--db", str(db)]
+    args += ["--output-dir", str(tmp_path / "out"), "--no-progress", "--canary"]
+    done = run_cli(args, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Drift canaries" in done.stdout
+    with RunStore(db) as store:
+        (run,) = store.list_runs()
+        (result,) = store.audits(run.run_id)
+        assert list(result["checks"]) == ["canary"]
+        assert result["checks"]["canary"]["overall"]["n_turns"] == CANARY_SIZE
+        judge = f"openai/steady @ {endpoint.base_url}"
+        assert len(store.canary_results("mt-eval-canaries-v1", judge)) == 1
+
+
+def test_other_runs_get_rank_flip_odds_and_a_second_judge_ranking(
+    endpoint: MockEndpoint, steady_run: tuple[Path, str]
+) -> None:
+    db, run_id = steady_run
+    other = run_with(endpoint, db, "steady", model="model2")
+    result = audit_of(
+        db,
+        run_id,
+        repeats=2,
+        sample=30,
+        others=(other,),
+        judge2=second_judge(endpoint, "plus1"),
+        checks=("self_consistency", "judge_agreement"),
+    )
+    assert result["others"] == [{"run_id": other, "judge": "openai/steady", "same_judge": True}]
+    with RunStore(db) as store:
+        mine = [j.score for j in store.judgments(run_id) if j.method == "judge"]
+        theirs = [j.score for j in store.judgments(other) if j.method == "judge"]
+    flips = result["checks"]["self_consistency"]["overall"]["rank_flips"][other]
+    assert flips["gap"] == pytest.approx(np.mean(theirs) - np.mean(mine), abs=1e-6)
+    assert flips["flip_probability"] == 0.0  # a noiseless judge never flips a real gap
+    ranking = result["checks"]["judge_agreement"]["overall"]["run_ranking"]
+    assert set(ranking["means"]) == {run_id, other}
+    for first, second in ranking["means"].values():
+        assert second == pytest.approx(first + 1)  # the second judge's offset
+    assert ranking["changes"] is False and ranking["judge"] == ranking["judge2"]
+
+
+def test_rank_flip_odds_of_a_noisy_judge_follow_its_noise(
+    endpoint: MockEndpoint, store_dir: Path
+) -> None:
+    db = store_dir / "noisy-pair.db"
+    mine = run_with(endpoint, db, "noisy")
+    other = run_with(endpoint, db, "noisy", model="model2")
+    result = audit_of(
+        db, mine, repeats=REPEATS, sample=120, others=(other,), checks=("self_consistency",)
+    )
+    block = result["checks"]["self_consistency"]
+    flips = block["overall"]["rank_flips"][other]
+    n_mine = sum(b["run_n_turns"] for b in block["per_task"].values())
+    expected = rank_flip_probability(gap=flips["gap"], noise_sd=NOISE_SD, n_a=n_mine, n_b=n_mine)
+    low, high = (
+        rank_flip_probability(gap=flips["gap"], noise_sd=sd, n_a=n_mine, n_b=n_mine)
+        for sd in block["overall"]["within_turn_sd_ci"]
+    )
+    assert low <= expected <= high
+    assert low <= flips["flip_probability"] <= high
