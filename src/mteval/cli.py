@@ -54,10 +54,23 @@ def _parse_args(items: list[str] | None, flag: str) -> dict[str, Any]:
             )
         try:
             value = json.loads(raw)
-        except json.JSONDecodeError:
+        except json.JSONDecodeError as exc:
+            # A bare word is a string (top_k=auto); what looks like JSON must be JSON,
+            # or a typo would be sent, and stored, as a string.
+            if raw.strip()[:1] in ("{", "[", '"') or _looks_numeric(raw):
+                raise ConfigError(
+                    f"{flag} {item!r}: {raw!r} is not valid JSON ({exc.msg} at character "
+                    f"{exc.pos + 1}); write a JSON value, e.g. {key.strip()}=111 or "
+                    f"{key.strip()}='\"text\"'"
+                ) from None
             value = raw
         parsed[key.strip()] = value
     return parsed
+
+
+def _looks_numeric(raw: str) -> bool:
+    text = raw.strip()
+    return bool(text) and (text[0].isdigit() or (text[0] in "+-." and text[1:2].isdigit()))
 
 
 def _parse_options(items: list[str] | None, flag: str) -> dict[str, Any]:
@@ -116,12 +129,20 @@ def _fmt(value: float | None) -> str:
 def _print_results(results: Any) -> None:
     from mteval.report.markdown import CATEGORY_LABELS
 
-    table = Table(title="MT-Eval multi-turn performance", title_justify="left")
-    table.add_column("Model")
-    for label in CATEGORY_LABELS.values():
-        table.add_column(label, justify="right")
-    table.add_row(escape(results.model), *(_fmt(results.scores.get(k)) for k in CATEGORY_LABELS))
-    out.print(table)
+    if any(results.scores.get(k) is not None for k in CATEGORY_LABELS):
+        table = Table(title="MT-Eval multi-turn performance", title_justify="left")
+        table.add_column("Model")
+        for label in CATEGORY_LABELS.values():
+            table.add_column(label, justify="right")
+        table.add_row(
+            escape(results.model), *(_fmt(results.scores.get(k)) for k in CATEGORY_LABELS)
+        )
+        out.print(table)
+    else:
+        # No multi-turn task: a row of dashes says nothing; show what was run.
+        single = _single_turn_table(results)
+        if single is not None:
+            out.print(single)
     tasks = Table(title="Tasks", title_justify="left")
     for column in (
         "Task",
@@ -146,6 +167,46 @@ def _print_results(results: Any) -> None:
             str(task.n_truncated),
         )
     out.print(tasks)
+
+
+def _single_turn_table(results: Any) -> Table | None:
+    """The single-turn scores per category, pooled over scored turns like the main table."""
+    from mteval.report.markdown import CATEGORY_LABELS
+    from mteval.tasks import TASKS
+
+    sums: dict[str, float] = {}
+    counts: dict[str, int] = {}
+    for name, task in results.tasks.items():
+        spec = TASKS.get(name)
+        if spec is None or spec.setting != "single" or not task.n_scored or task.score is None:
+            continue
+        sums[spec.category] = sums.get(spec.category, 0.0) + task.score * task.n_scored
+        counts[spec.category] = counts.get(spec.category, 0) + task.n_scored
+    if not counts:
+        return None
+    scores = {c: sums[c] / counts[c] for c in counts}
+    # As the paper's single-turn table: Avg. over recollection, expansion and refinement
+    # (follow-up's single-turn set is mteval's construction).
+    averaged = [scores[c] for c in ("recollection", "expansion", "refinement") if c in scores]
+    categories = [c for c in CATEGORY_LABELS if c in scores]
+    table = Table(
+        title="MT-Eval single-turn performance",
+        title_justify="left",
+        caption="Avg. over Recollection, Expansion and Refinement, as in the paper"
+        + ("; * Follow-up: mteval's single-turn construction" if "follow-up" in scores else ""),
+        caption_justify="left",
+    )
+    table.add_column("Model")
+    table.add_column("Avg.", justify="right")
+    for category in categories:
+        flag = "*" if category == "follow-up" else ""
+        table.add_column(CATEGORY_LABELS[category] + flag, justify="right")
+    table.add_row(
+        escape(results.model),
+        _fmt(sum(averaged) / len(averaged) if averaged else None),
+        *(_fmt(scores[c]) for c in categories),
+    )
+    return table
 
 
 class _ProgressView:

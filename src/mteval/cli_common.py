@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from collections.abc import Callable
-from typing import TypeVar
+from typing import IO, TextIO, TypeVar, cast
 
 import typer
 from rich.console import Console
@@ -14,9 +15,51 @@ from mteval.errors import MtevalError
 
 __all__ = ["err", "guard", "out"]
 
-# Piped output (files, CI logs) gets wide tables instead of truncated cells.
-out = Console(width=None if sys.stdout.isatty() else 200)
-err = Console(stderr=True, width=None if sys.stderr.isatty() else 200)
+
+class _TrimmedLines(io.TextIOBase):
+    """The standard stream, without the spaces Rich pads a line with to the table width.
+
+    Piped output (files, CI logs, ``grep``) keeps wide tables instead of
+    truncated cells, but no line carries trailing blanks. The stream is looked
+    up at each write, so that a replaced ``sys.stdout`` (tests) is honoured.
+    """
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._pending = ""
+
+    def _target(self) -> TextIO:
+        stream: TextIO = getattr(sys, self._name)
+        return stream
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return False
+
+    def write(self, text: str) -> int:
+        lines = (self._pending + text).split("\n")
+        self._pending = lines.pop()
+        if lines:
+            self._target().write("".join(line.rstrip(" ") + "\n" for line in lines))
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            self._target().write(self._pending)
+            self._pending = ""
+        self._target().flush()
+
+
+def _console(name: str) -> Console:
+    if getattr(sys, name).isatty():
+        return Console(stderr=name == "stderr")
+    return Console(file=cast(IO[str], _TrimmedLines(name)), width=200)
+
+
+out = _console("stdout")
+err = _console("stderr")
 
 _T = TypeVar("_T")
 

@@ -487,6 +487,18 @@ def _endpoint(
     )
 
 
+def _check_base_url(flag: str, url: str | None) -> None:
+    if url is None:
+        return
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.lower() not in ("http", "https") or not rest.strip("/"):
+        hint = f"http://{url}" if not sep else f"http://{rest}"
+        raise ConfigError(
+            f"{flag} {url!r}: give the full URL with its scheme, e.g. {hint} "
+            "(an OpenAI-compatible server's base URL usually ends in /v1)"
+        )
+
+
 def build_config(
     *,
     model: str,
@@ -516,6 +528,12 @@ def build_config(
         raise ConfigError("--limit must be at least 1")
     if max_connections is not None and max_connections < 1:
         raise ConfigError("--max-connections must be at least 1")
+    if temperature is not None and temperature < 0:
+        raise ConfigError(f"--temperature {temperature:g}: a temperature is 0 (greedy) or more")
+    if max_tokens is not None and max_tokens < 1:
+        raise ConfigError(f"--max-tokens {max_tokens}: allow at least 1 new token")
+    for flag, url in (("--model-base-url", model_base_url), ("--judge-base-url", judge_base_url)):
+        _check_base_url(flag, url)
     return RunConfig(
         model=_endpoint(
             model,

@@ -119,3 +119,17 @@ def test_non_utf8_file_is_named(copy: Path) -> None:
 def test_sources_do_no_io_in_the_constructor(tmp_path: Path) -> None:
     files = SourceFiles(tmp_path / "does-not-exist")
     assert files.verify is True
+
+
+def test_a_json_error_names_the_column_once(tmp_path: Path) -> None:
+    root = tmp_path / "sources"
+    shutil.copytree(DATA_DIR, root)
+    path = root / "raw_data" / "global_inst.jsonl"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    lines[6] = '{"id": 7, "query": "What is'  # json: "Unterminated string starting at"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(DataFileError) as caught:
+        _ = SourceFiles(root, verify=False).global_inst
+    message = str(caught.value)
+    assert "line 7" in message and "at column 20" in message
+    assert "at at" not in message

@@ -180,3 +180,11 @@ def test_a_missing_given_folder_advises_fixing_the_given_path(tmp_path: Path) ->
         )
     advice = str(from_env.value).split("):", 1)[1]
     assert advice.strip().startswith("set MTEVAL_DATA_DIR") and "--data-dir" not in advice
+
+
+def test_a_failed_download_does_not_advise_running_the_download_again(tmp_path: Path) -> None:
+    with pytest.raises(DownloadError) as caught:
+        src.fetch_sources(tmp_path / "x", url="http://127.0.0.1:9/none.zip", timeout_s=2)
+    message = str(caught.value)
+    assert "mteval data fetch" not in message
+    assert "MTEVAL_DATA_DIR" in message and "check the connection" in message

@@ -215,6 +215,26 @@ CASES = [
         ("--model-arg '[/]': use KEY=VALUE",),
     ),
     Case("--limit 0", lambda c: c.run("--limit", "0"), ("--limit must be at least 1",)),
+    # Issue 9, finding 6: these were accepted and stored.
+    Case(
+        "--temperature -1",
+        lambda c: c.run("--temperature", "-1"),
+        ("--temperature -1", "0 (greedy) or more"),
+    ),
+    Case("--max-tokens 0", lambda c: c.run("--max-tokens", "0"), ("--max-tokens 0", "at least 1")),
+    Case(
+        "--max-tokens -3", lambda c: c.run("--max-tokens", "-3"), ("--max-tokens -3", "at least 1")
+    ),
+    Case(
+        "--model-arg with broken JSON",
+        lambda c: c.run("--model-arg", "seed={bad"),
+        ("--model-arg 'seed={bad'", "not valid JSON"),
+    ),
+    Case(
+        "base URL without a scheme",
+        lambda c: c.run(url=c.url.split("://", 1)[1]),
+        ("give the full URL with its scheme", "e.g. http://127.0.0.1:"),
+    ),
     Case(
         "--max-attempts 0",
         lambda c: c.run("--max-attempts", "0"),

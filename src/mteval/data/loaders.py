@@ -157,6 +157,12 @@ class PublishedDialogueRecord(_Record):
 _R = TypeVar("_R")
 
 
+def _json_reason(exc: json.JSONDecodeError) -> str:
+    # Some of json's messages end in "at" ("Unterminated string starting at"),
+    # written to be followed by a position; the message gives the column itself.
+    return exc.msg.removesuffix(" at").strip()
+
+
 def _unreadable(exc: OSError) -> str:
     return f"cannot be read ({exc.strerror or type(exc).__name__})"
 
@@ -238,7 +244,8 @@ class SourceFiles:
             except json.JSONDecodeError as exc:
                 raise DataFileError(
                     path,
-                    f"not valid JSON ({exc.msg} at column {exc.colno}); the file may be truncated",
+                    f"not valid JSON at column {exc.colno} ({_json_reason(exc)}); "
+                    "the file may be truncated",
                     line=number,
                     hint=_FETCH_HINT,
                 ) from None

@@ -238,6 +238,14 @@ def fetch_sources(
     return target
 
 
+# Said when the download itself failed: running `mteval data fetch` again is no advice.
+_OFFLINE_ADVICE = (
+    f"check the connection (or pass a mirror with --url / {DATA_URL_ENV}); without internet, "
+    f"copy the MT-Eval sources (the repository {REPOSITORY} at commit {COMMIT[:12]}) from a "
+    f"machine that has them and set {DATA_DIR_ENV} to that folder"
+)
+
+
 def _download(url: str, *, timeout_s: float) -> bytes:
     request = urllib.request.Request(url, headers={"User-Agent": "mteval"})
     try:
@@ -245,11 +253,11 @@ def _download(url: str, *, timeout_s: float) -> bytes:
             return bytes(response.read())
     except urllib.error.HTTPError as exc:
         raise DownloadError(
-            f"downloading {url} failed with HTTP {exc.code}: " + _WHAT_TO_DO
+            f"downloading {url} failed with HTTP {exc.code}: " + _OFFLINE_ADVICE
         ) from exc
     except (urllib.error.URLError, OSError, TimeoutError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise DownloadError(f"downloading {url} failed ({reason}): " + _WHAT_TO_DO) from exc
+        raise DownloadError(f"downloading {url} failed ({reason}): " + _OFFLINE_ADVICE) from exc
 
 
 def _extract_verified(payload: bytes, url: str) -> dict[str, bytes]:
