@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from mteval.analysis.audit_stats import (
+    PairVerdict,
     bootstrap_rows,
     canary_drift,
     changed_share,
@@ -49,6 +50,7 @@ from mteval.analysis.audit_stats import (
     mean_offset,
     noise_share_of_variance,
     pearson,
+    position_bias,
     rank_flip_probability,
     resolvable_gap,
     spearman,
@@ -79,6 +81,8 @@ from mteval.tasks.audit import (
     has_checker,
     instruction_follow_prompt,
     no_history_judge,
+    pairwise_prompt,
+    parse_pairwise_verdict,
 )
 from mteval.tasks.base import JudgeContext
 from mteval.types import ChatMessage, Dialogue, GenerateConfig
@@ -254,10 +258,19 @@ class _Judge:
         self.model = model
         self.reply_attempts = max(1, reply_attempts)
 
-    async def score(
-        self, prompt: str, *, config: GenerateConfig | None = None, salt: str | None = None
-    ) -> float | None:
-        """The judge's score of a prompt; None when its requests or replies fail (counted)."""
+    async def ask(
+        self,
+        prompt: str,
+        parse: Callable[[str], Any],
+        *,
+        config: GenerateConfig | None = None,
+        salt: str | None = None,
+    ) -> Any:
+        """The parsed reply to a prompt; None when its requests or replies fail (counted).
+
+        ``parse`` returns None (or raises :class:`JudgeReplyError`) for an
+        unusable reply, which is asked again, as in a run.
+        """
         messages = [ChatMessage(role="user", content=prompt)]
         for attempt in range(1, self.reply_attempts + 1):
             again = None if attempt == 1 else f"judge-attempt-{attempt}"
@@ -272,10 +285,20 @@ class _Judge:
             except RequestFailed:
                 return None
             try:
-                return float(parse_judge_reply(output.content).score)
+                value = parse(output.content)
             except JudgeReplyError:
                 continue
+            if value is not None:
+                return value
         return None
+
+    async def score(
+        self, prompt: str, *, config: GenerateConfig | None = None, salt: str | None = None
+    ) -> float | None:
+        """The judge's 1-10 score of a prompt (None when it fails)."""
+        return await self.ask(
+            prompt, lambda text: float(parse_judge_reply(text).score), config=config, salt=salt
+        )
 
 
 def _make_model(
@@ -687,9 +710,62 @@ class _Audit:
         return _done("history_sensitivity", overall, per_task)
 
     async def position_bias(self) -> dict[str, Any]:
-        return _skipped(
-            "the run has no pairwise verdicts (position bias is measured on pairwise runs)"
+        if not self.others:
+            return _skipped(
+                "needs a second run of the same tasks (judge-audit RUN_ID OTHER_RUN): "
+                "their replies are judged pairwise in both orders"
+            )
+        other, other_turns = next(iter(self.others.items()))
+        theirs = {t.key: t for t in other_turns}
+        rows = self.sample([t for t in self.judged if t.key in theirs])
+        if not rows:
+            return _skipped(f"run {other} has no judged reply to the audited run's turns")
+        self.announce("position_bias", 2 * len(rows))
+
+        def prompts(turn: _Turn) -> tuple[str, str]:
+            dialogue = self.dialogue(turn.task, turn.dialogue_id)
+            mine, their = turn.response, theirs[turn.key].response
+            return (
+                pairwise_prompt(dialogue, turn.position, mine, their),
+                pairwise_prompt(dialogue, turn.position, their, mine),
+            )
+
+        pairs = [prompts(t) for t in rows]
+        verdicts = await asyncio.gather(
+            *(self.judge.ask(p, parse_pairwise_verdict) for pair in pairs for p in pair)
         )
+        games = [
+            PairVerdict(
+                first=verdicts[2 * i],
+                second=verdicts[2 * i + 1],
+                words_x=_words(t.response),
+                words_y=_words(theirs[t.key].response),
+            )
+            for i, t in enumerate(rows)
+        ]
+        index = {t.key: i for i, t in enumerate(rows)}
+
+        def figures(subset: Sequence[_Turn]) -> dict[str, Callable[[Any], float | None]]:
+            chosen = [games[index[t.key]] for t in subset]
+            return {
+                "consistency_rate": lambda r: (
+                    position_bias([chosen[i] for i in r]).consistency_rate
+                ),
+                "first_position_win_share": lambda r: (
+                    position_bias([chosen[i] for i in r]).first_position_win_share
+                ),
+            }
+
+        overall, per_task = self.figures.per_task(rows, figures)
+        summary = position_bias(games)
+        overall["n_pairs"] = summary.n_pairs
+        overall["n_errors"] = sum(v is None for v in verdicts)
+        overall["against_run"] = other
+        overall["by_length_ratio"] = {
+            label: {"first_position_win_share": _num(share), "n_verdicts": n}
+            for label, (share, n) in summary.by_length_ratio.items()
+        }
+        return _done("position_bias", overall, per_task)
 
     async def canary(self, noise_sd: float | None) -> dict[str, Any]:
         assert self.run_config.judge is not None

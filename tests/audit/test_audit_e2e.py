@@ -32,6 +32,7 @@ from mteval.testing.judges import (
     length_judge,
     noisy_judge,
     offset_judge,
+    position_judge,
     replies_in,
     tagged_model,
 )
@@ -47,6 +48,7 @@ TASKS = [
 ]
 NOISE_SD = math.sqrt(2 / 3)  # noisy_judge's default noise: -1, 0, +1 equally often
 REPEATS = 4
+P_FIRST = 0.3  # position_judge's pull toward the answer shown first
 
 
 def within(value: float, block: dict[str, Any], name: str) -> bool:
@@ -65,6 +67,7 @@ def endpoint() -> Iterator[MockEndpoint]:
             "plus1": offset_judge(1),
             "long": length_judge(),
             "steady2": consistent_judge(),
+            "pair": position_judge(P_FIRST),
         }
     )
     with MockEndpoint(config) as ep:
@@ -221,9 +224,30 @@ def test_length_bias_of_a_length_judge_and_of_a_length_blind_one(
     assert within(0.0, blind, "score_length_spearman")
 
 
-def test_position_bias_needs_a_pairwise_run(steady_audit: dict[str, Any]) -> None:
+def test_position_bias_needs_a_second_run(steady_audit: dict[str, Any]) -> None:
     block = steady_audit["checks"]["position_bias"]
     assert block["status"] == "skipped" and "pairwise" in block["reason"]
+
+
+def test_position_biased_judge_is_recovered_within_its_interval(
+    endpoint: MockEndpoint, store_dir: Path
+) -> None:
+    db = store_dir / "pair.db"
+    mine = run_with(endpoint, db, "pair", limit=10)
+    other = run_with(endpoint, db, "pair", limit=10, model="model2")
+    result = audit_of(db, mine, sample=150, others=(other,), checks=("position_bias",))
+    block = result["checks"]["position_bias"]
+    overall = block["overall"]
+    assert block["status"] == "done" and overall["against_run"] == other
+    assert overall["n_pairs"] == overall["n_turns"] > 100
+    assert within(1 - P_FIRST, overall, "consistency_rate")
+    assert within((1 + P_FIRST) / 2, overall, "first_position_win_share")
+    # Two judge requests per pair (an identical prompt, asked twice, is one request).
+    sent = result["requests"]["judge"]
+    assert 0 < sent["requests"] <= 2 * overall["n_turns"]
+    ratios = overall["by_length_ratio"]
+    assert sum(b["n_verdicts"] for b in ratios.values()) == 2 * overall["n_pairs"]
+    assert block["verdict"] == "bad"  # 70% consistent is below the 75% limit
 
 
 def test_an_audit_repeated_is_answered_from_the_cache(steady_run: tuple[Path, str]) -> None:

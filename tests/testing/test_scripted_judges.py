@@ -105,8 +105,8 @@ async def test_position_judge_has_the_promised_bias(make_endpoint):
         for i in range(300):
             x, y = tagged_reply(f"x{i}"), tagged_reply(f"y{i}")
             first, second = await asyncio.gather(
-                ask(client, f"Q{i}\n[A] {x}\n[B] {y}", model="pair"),
-                ask(client, f"Q{i}\n[A] {y}\n[B] {x}", model="pair"),
+                ask(client, f"Q{i} [[A]] or [[B]]?\n[A] {x}\n[B] {y}", model="pair"),
+                ask(client, f"Q{i} [[A]] or [[B]]?\n[A] {y}\n[B] {x}", model="pair"),
             )
             verdicts = [
                 re.search(r"\[\[(A|B)\]\]", r.choices[0].message.content).group(1)  # type: ignore[union-attr]

@@ -11,11 +11,16 @@ The audit engine asks the benchmark three things, answered here for MT-Eval:
 - which judge templates can be filled both with and without the earlier
   turns: refinement (the accumulated constraints, or the current one only,
   as its single-turn template does) and follow-up (the previous exchange, or
-  the current turn only). Expansion's template never shows history.
+  the current turn only). Expansion's template never shows history;
+- how to ask for a pairwise verdict between two runs' replies to one turn
+  (for position bias). MT-Eval grades single replies only, so this is
+  mteval's own prompt, in the style of MT-Bench's pairwise judge: the user
+  message, the two answers, and ``[[A]]``, ``[[B]]`` or ``[[C]]`` (tie).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from mteval.instructions import describe
@@ -27,10 +32,13 @@ from mteval.types import Dialogue
 __all__ = [
     "FOLLOWS_THRESHOLD",
     "INSTRUCTION_FOLLOW_TEMPLATE",
+    "PAIRWISE_TEMPLATE",
     "NoHistoryJudge",
     "has_checker",
     "instruction_follow_prompt",
     "no_history_judge",
+    "pairwise_prompt",
+    "parse_pairwise_verdict",
 ]
 
 INSTRUCTION_FOLLOW_TEMPLATE = """\
@@ -105,3 +113,45 @@ def instruction_follow_prompt(dialogue: Dialogue, response: str) -> str | None:
     return INSTRUCTION_FOLLOW_TEMPLATE.replace("{instruction}", instruction).replace(
         "{response}", response
     )
+
+
+PAIRWISE_TEMPLATE = """\
+You are an impartial judge. Compare the two AI assistants' answers to the user's message \
+below and decide which one answers it better, considering helpfulness, relevance, accuracy \
+and how well it follows the user's instructions. The order in which the answers are shown \
+and their length must not influence you. Explain your comparison briefly, then give your \
+verdict in exactly this format: "[[A]]" if assistant A is better, "[[B]]" if assistant B is \
+better, "[[C]]" for a tie.
+
+[User Message]
+{question}
+
+[Assistant A's Answer]
+{answer_a}
+[End of Assistant A's Answer]
+
+[Assistant B's Answer]
+{answer_b}
+[End of Assistant B's Answer]"""
+"""mteval's pairwise prompt for MT-Eval turns (MT-Eval itself grades single replies)."""
+
+
+def pairwise_prompt(dialogue: Dialogue, position: int, answer_a: str, answer_b: str) -> str:
+    """The prompt asking which of two replies to ``dialogue.turns[position]`` is better."""
+    fields = {
+        "{question}": dialogue.turns[position].user,
+        "{answer_a}": answer_a,
+        "{answer_b}": answer_b,
+    }
+    # One pass: an answer quoting "{answer_b}" stays as written.
+    return re.sub(
+        r"\{question\}|\{answer_a\}|\{answer_b\}", lambda m: fields[m.group(0)], PAIRWISE_TEMPLATE
+    )
+
+
+def parse_pairwise_verdict(reply: str) -> str | None:
+    """``"A"``, ``"B"`` or ``"tie"`` from a pairwise reply; None when it gives no verdict."""
+    for mark, verdict in (("[[A]]", "A"), ("[[B]]", "B"), ("[[C]]", "tie")):
+        if mark in reply:
+            return verdict
+    return None

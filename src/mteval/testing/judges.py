@@ -164,11 +164,16 @@ def position_judge(p_first: float) -> CallablePolicy:
     In one of the two orders the better answer is in position A, and the judge
     picks it; in the other it says "A" with probability ``p_first``. So its
     consistency rate across orders is ``1 - p_first`` and its first-position
-    win share ``(1 + p_first) / 2``.
+    win share ``(1 + p_first) / 2``. Prompts that do not ask for ``[[A]]``
+    (single grading) get :func:`consistent_judge`'s score, so one judge can
+    grade a run and then be audited pairwise.
     """
 
     def reply(body: dict[str, Any]) -> str:
-        verdict = position_verdict(_prompt(body), p_first=p_first)
+        prompt = _prompt(body)
+        if "[[A]]" not in prompt:
+            return judge_json(base_score(replies_in(prompt)[-1]))
+        verdict = position_verdict(prompt, p_first=p_first)
         return f"Both answers are reasonable. Final verdict: [[{verdict}]]"
 
     return CallablePolicy(fn=reply)

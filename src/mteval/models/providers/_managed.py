@@ -40,9 +40,7 @@ class EngineDiedError(Exception):
     """The engine died again after its one restart: the run cannot go on."""
 
 
-def engine_flags(
-    options: dict[str, Any], *, dashes: bool, bool_style: str = "switch"
-) -> list[str]:
+def engine_flags(options: dict[str, Any], *, dashes: bool, bool_style: str = "switch") -> list[str]:
     """Turn ``-M`` options into command-line flags for an engine.
 
     Args:

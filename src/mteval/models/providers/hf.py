@@ -90,9 +90,7 @@ class HFLocalAPI(ModelAPI):
             )
         for module in ("torch", "transformers"):
             if importlib.util.find_spec(module) is None:
-                raise ConfigError(
-                    f"the hf provider needs {module}: pip install 'mteval[hf]'"
-                )
+                raise ConfigError(f"the hf provider needs {module}: pip install 'mteval[hf]'")
         self._validate_options()
         size = self.options.get("batch_size", 8)
         if not isinstance(size, int) or isinstance(size, bool) or size < 1:
@@ -135,9 +133,7 @@ class HFLocalAPI(ModelAPI):
             "endpoint": "hf",
             "model": self.model_name,
             "weights": self._fingerprint,
-            "options": {
-                k: v for k, v in sorted(self.options.items()) if k not in self.OPERATIONAL
-            },
+            "options": {k: v for k, v in sorted(self.options.items()) if k not in self.OPERATIONAL},
         }
 
     # -- loading -----------------------------------------------------------------------------
@@ -338,9 +334,7 @@ class HFLocalAPI(ModelAPI):
         where = f"hf/{self.model_name}"
         if isinstance(error, ContextLengthError):
             return FailureInfo("context_length", False, f"{error} ({where})")
-        return FailureInfo(
-            "other", False, f"{where} failed: {type(error).__name__}: {error}"[:500]
-        )
+        return FailureInfo("other", False, f"{where} failed: {type(error).__name__}: {error}"[:500])
 
     async def aclose(self) -> None:
         """Stop the worker thread and free the model."""
