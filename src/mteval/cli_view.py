@@ -31,9 +31,11 @@ def view_command(
 
     def body() -> None:
         from mteval.data.loaders import SourceFiles
+        from mteval.store import RunStore
         from mteval.viewer import (
             LOCAL_HOSTS,
             References,
+            TableCache,
             ViewerConfig,
             bind,
             create_app,
@@ -44,7 +46,10 @@ def view_command(
         store = open_store(db)
         try:
             references = References(SourceFiles(data_dir, download=False))
-            app = create_app(ViewerConfig(store=store, references=references))
+            cache = TableCache()
+            # Score tables take a bootstrap per run: compute them before anyone asks.
+            cache.warm(lambda: RunStore(db, read_only=True))
+            app = create_app(ViewerConfig(store=store, references=references, cache=cache))
             sock = bind(host, port)
             bound = sock.getsockname()[1]
             shown = f"[{host}]" if ":" in host else host

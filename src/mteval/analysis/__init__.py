@@ -27,7 +27,15 @@ from mteval.analysis.curves import (
     relevant_position,
     turn_distances,
 )
-from mteval.analysis.results import RESULTS_VERSION, Results, TaskResult, is_main_task, load_results
+from mteval.analysis.results import (
+    RESULTS_VERSION,
+    Results,
+    TaskResult,
+    headline_scores,
+    is_main_task,
+    load_results,
+    results_from_records,
+)
 from mteval.analysis.scores import RunScores, ScoredTurn, load_run_scores, run_scores_from_records
 from mteval.analysis.tables import (
     CLS_ABLATION_COLUMNS,
@@ -85,6 +93,7 @@ __all__ = [
     "compare_runs",
     "distance_curves",
     "gold_vs_own_table",
+    "headline_scores",
     "irrelevant_context_table",
     "is_main_task",
     "load_results",
@@ -95,6 +104,7 @@ __all__ = [
     "per_turn_curves",
     "relevant_position",
     "resampling_key",
+    "results_from_records",
     "run_scores_from_records",
     "sign_flip_p_value",
     "single_vs_multi_table",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -14,7 +15,15 @@ from mteval.store.sqlite import RunInfo, RunStore
 from mteval.tasks import TASKS, TaskSpec
 from mteval.types import CATEGORIES, Category
 
-__all__ = ["RESULTS_VERSION", "Results", "TaskResult", "is_main_task", "load_results"]
+__all__ = [
+    "RESULTS_VERSION",
+    "Results",
+    "TaskResult",
+    "headline_scores",
+    "is_main_task",
+    "load_results",
+    "results_from_records",
+]
 
 RESULTS_VERSION = 1
 
@@ -106,37 +115,76 @@ def _task_result(
     return result, summary
 
 
+def headline_scores(scored: Mapping[str, Sequence[float]]) -> dict[str, float | None]:
+    """The leaderboard row (``results.json`` → ``scores``) from each task's scores.
+
+    Args:
+        scored: Task name -> the scores of its scored turns. Tasks unknown to
+            this mteval are left out.
+
+    Returns:
+        Each category's pooled mean over its main tasks, and their ``average``.
+    """
+    pooled: dict[Category, list[float]] = {c: [] for c in CATEGORIES}
+    for name, values in scored.items():
+        spec = TASKS.get(name)
+        if spec is not None and is_main_task(spec):
+            pooled[spec.category].extend(values)
+    means, average = category_scores(pooled)
+    scores: dict[str, float | None] = {c: means[c] for c in CATEGORIES}
+    scores["average"] = average
+    return scores
+
+
 def load_results(store: RunStore, run_id: str) -> Results:
     """Compute a run's results from its stored records.
 
     Raises:
         StoreError: No such run.
     """
-    run: RunInfo = store.get_run(run_id)
+    return results_from_records(
+        store.get_run(run_id),
+        turns=store.turns(run_id, text=False),
+        judgments=store.judgments(run_id, text=False),
+    )
+
+
+def results_from_records(
+    run: RunInfo, *, turns: Iterable[TurnRecord], judgments: Iterable[JudgmentRecord]
+) -> Results:
+    """Compute a run's results from its records (what :func:`load_results` reads).
+
+    Raises:
+        TaskNotFoundError: The run has a task this mteval does not know.
+    """
     n_turns: dict[str, int] = dict(run.config.get("n_turns", {}))
     turns_by_task: dict[str, list[TurnRecord]] = defaultdict(list)
-    for record in store.turns(run_id, text=False):
+    for record in turns:
         turns_by_task[record.task].append(record)
     judgments_by_task: dict[str, list[JudgmentRecord]] = defaultdict(list)
-    for judgment in store.judgments(run_id, text=False):
+    for judgment in judgments:
         judgments_by_task[judgment.task].append(judgment)
 
     tasks: dict[str, TaskResult] = {}
-    pooled: dict[Category, list[float]] = {c: [] for c in CATEGORIES}
     for name in run.tasks:
         spec = TASKS.get(name)
         if spec is None:
-            raise TaskNotFoundError(f"run {run_id} has task {name!r}, unknown to this mteval")
-        judgments = judgments_by_task.get(name, [])
-        result, _ = _task_result(spec, n_turns.get(name, 0), turns_by_task.get(name, []), judgments)
+            raise TaskNotFoundError(f"run {run.run_id} has task {name!r}, unknown to this mteval")
+        task_judgments = judgments_by_task.get(name, [])
+        result, _ = _task_result(
+            spec, n_turns.get(name, 0), turns_by_task.get(name, []), task_judgments
+        )
         tasks[name] = result
-        if is_main_task(spec):
-            pooled[spec.category].extend(
-                j.score for j in judgments if j.status == "scored" and j.score is not None
-            )
-    means, average = category_scores(pooled)
-    scores: dict[str, float | None] = {c: means[c] for c in CATEGORIES}
-    scores["average"] = average
+    scores = headline_scores(
+        {
+            name: [
+                j.score
+                for j in judgments_by_task.get(name, [])
+                if j.status == "scored" and j.score is not None
+            ]
+            for name in run.tasks
+        }
+    )
     usage = dict(run.summary.get("usage", {})) if run.summary else {}
     if not usage:
         usage = _usage_from_records(turns_by_task)

@@ -89,6 +89,7 @@ CREATE TABLE IF NOT EXISTS turns (
     updated_at REAL NOT NULL,
     PRIMARY KEY (run_id, task, dialogue_id, position)
 );
+CREATE INDEX IF NOT EXISTS turns_by_status ON turns (run_id, status, attempts);
 CREATE TABLE IF NOT EXISTS judgments (
     run_id TEXT NOT NULL,
     task TEXT NOT NULL,
@@ -106,6 +107,8 @@ CREATE TABLE IF NOT EXISTS judgments (
     updated_at REAL NOT NULL,
     PRIMARY KEY (run_id, task, dialogue_id, position)
 );
+-- Covering indexes for the viewer's counts and headline scores (no table row is read).
+CREATE INDEX IF NOT EXISTS judgments_by_status ON judgments (run_id, status, task, score, attempts);
 CREATE TABLE IF NOT EXISTS audits (
     audit_id TEXT PRIMARY KEY,
     run_id TEXT NOT NULL,
@@ -678,7 +681,9 @@ class RunStore:
             params += (task,)
         rows = self._db.execute(sql + " ORDER BY task, dialogue_id, position", params).fetchall()
         return [
-            TurnRecord.model_validate({**dict(row), "cached": bool(row["cached"])}) for row in rows
+            # Rows this store wrote from validated records: rebuilt without re-validating.
+            TurnRecord.model_construct(**{**dict(row), "cached": bool(row["cached"])})
+            for row in rows
         ]
 
     def judgments(
@@ -700,7 +705,7 @@ class RunStore:
             sql += " AND task = ?"
             params += (task,)
         rows = self._db.execute(sql + " ORDER BY task, dialogue_id, position", params).fetchall()
-        return [JudgmentRecord.model_validate(dict(row)) for row in rows]
+        return [JudgmentRecord.model_construct(**dict(row)) for row in rows]
 
     def resume_state(self, run_id: str) -> ResumeState:
         """Return what run ``run_id`` already finished, for resuming it."""

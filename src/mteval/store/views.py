@@ -35,6 +35,7 @@ __all__ = [
     "run_benchmark",
     "run_counts",
     "run_version",
+    "scored_values",
     "search_turns",
 ]
 
@@ -145,16 +146,47 @@ def _expected(config_json: str) -> int:
 
 
 def run_version(store: RunStore, run_id: str) -> tuple[Any, ...]:
-    """A value that changes whenever the run's records or status change (a cache key)."""
+    """A value that changes whenever the run's status or records change (a cache key).
+
+    It reads only the covering indexes (``turns_by_status``, ``judgments_by_status``):
+    counts and attempts per outcome, and the sum of the scores.
+    """
     db = _db(store)
     run = db.execute("SELECT status, updated_at FROM runs WHERE run_id = ?", (run_id,)).fetchone()
     turns = db.execute(
-        "SELECT COUNT(*), MAX(updated_at) FROM turns WHERE run_id = ?", (run_id,)
-    ).fetchone()
+        "SELECT status, COUNT(*), SUM(attempts) FROM turns WHERE run_id = ? GROUP BY status",
+        (run_id,),
+    ).fetchall()
     judged = db.execute(
-        "SELECT COUNT(*), MAX(updated_at) FROM judgments WHERE run_id = ?", (run_id,)
-    ).fetchone()
-    return (tuple(run) if run else None, tuple(turns), tuple(judged))
+        "SELECT status, COUNT(*), SUM(attempts), SUM(score) FROM judgments WHERE run_id = ?"
+        " GROUP BY status",
+        (run_id,),
+    ).fetchall()
+    return (
+        tuple(run) if run else None,
+        tuple(tuple(r) for r in turns),
+        tuple(tuple(r) for r in judged),
+    )
+
+
+def scored_values(store: RunStore, run_ids: Sequence[str]) -> dict[str, dict[str, list[float]]]:
+    """Per run and task, the scores of its scored turns (in no particular order).
+
+    One grouped query over the ``judgments_by_status`` index: each distinct
+    score comes back once with its count, so this costs the same for a run of
+    a hundred turns or of five thousand.
+    """
+    if not run_ids:
+        return {}
+    marks = ",".join("?" * len(run_ids))
+    out: dict[str, dict[str, list[float]]] = {r: defaultdict(list) for r in run_ids}
+    for run_id, task, score, count in _db(store).execute(
+        f"SELECT run_id, task, score, COUNT(*) FROM judgments WHERE run_id IN ({marks})"
+        " AND status = 'scored' AND score IS NOT NULL GROUP BY run_id, task, score",
+        tuple(run_ids),
+    ):
+        out[run_id][task].extend([float(score)] * int(count))
+    return {r: dict(v) for r, v in out.items()}
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ pages rendered on the server with every asset shipped in the package.
 """
 
 from mteval.viewer.app import PAGE_SIZE, ViewerConfig, create_app
-from mteval.viewer.data import References, RunTables, TableCache
+from mteval.viewer.data import References, RunTables, TableCache, headlines
 from mteval.viewer.server import LOCAL_HOSTS, bind, open_store, serve
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "ViewerConfig",
     "bind",
     "create_app",
+    "headlines",
     "open_store",
     "serve",
 ]

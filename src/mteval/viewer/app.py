@@ -41,7 +41,7 @@ from mteval.store.views import (
     run_counts,
     search_turns,
 )
-from mteval.viewer.data import References, TableCache
+from mteval.viewer.data import References, TableCache, headlines
 from mteval.viewer.figures import per_turn_figure, task_figure
 from mteval.viewer.render import fmt_score, markdown
 
@@ -66,12 +66,15 @@ class ViewerConfig:
         references: The benchmark's user messages and reference replies
             (None: shown from the store only).
         n_resamples: Bootstrap replicates of the score tables' intervals.
+        cache: The score tables' cache (shared with a background warm-up);
+            None: a new one.
         poll_ms: How often pages of a run in progress refresh their counts.
     """
 
     store: RunStore
     references: References | None = None
     n_resamples: int = 1000
+    cache: TableCache | None = None
     poll_ms: int = 2000
 
 
@@ -130,7 +133,7 @@ def create_app(config: ViewerConfig) -> Starlette:
     """Build the viewer's ASGI app over a read-only store."""
     store = config.store
     lock = threading.Lock()  # one connection, one query at a time
-    cache = TableCache(n_resamples=config.n_resamples)
+    cache = config.cache or TableCache(n_resamples=config.n_resamples)
     env = Environment(
         loader=PackageLoader("mteval.viewer", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
@@ -184,7 +187,7 @@ def create_app(config: ViewerConfig) -> Starlette:
             and (not chosen["status"] or r.status == chosen["status"])
         ]
         counts = run_counts(store, [r.run_id for r in runs])
-        results = {r.run_id: cache.results(store, r.run_id) for r in runs}
+        results = headlines(store, [r.run_id for r in runs])
         return page(
             "runs.html.j2",
             title="Runs",
@@ -310,7 +313,7 @@ def create_app(config: ViewerConfig) -> Starlette:
             pages=max(1, math.ceil(total / PAGE_SIZE)),
             query=urlencode(query),
             page_url=lambda n: "?" + urlencode([*query, ("page", n)]),
-            results={r.run_id: cache.results(store, r.run_id) for r in runs},
+            results=headlines(store, [r.run_id for r in runs]),
         )
 
     def compare_dialogue_page(request: Request) -> Response:

@@ -10,25 +10,25 @@ and a run in progress is recomputed only when it has new records.
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from mteval.analysis.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED, Bootstrap, Estimate
-from mteval.analysis.results import Results, load_results
-from mteval.analysis.scores import load_run_scores
+from mteval.analysis.results import Results, headline_scores, results_from_records
+from mteval.analysis.scores import run_scores_from_records
 from mteval.analysis.tables import MultiTurnRow, multi_turn_table, task_scores
 from mteval.data.loaders import SourceFiles
 from mteval.errors import MtevalError
 from mteval.store.sqlite import RunStore
-from mteval.store.views import run_version
+from mteval.store.views import run_version, scored_values
 from mteval.tasks import TASKS
 
-__all__ = ["References", "RunTables", "TableCache"]
-
-_T = TypeVar("_T")
+__all__ = ["References", "RunTables", "TableCache", "headlines"]
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,14 @@ class RunTables:
     problem: str | None = None
 
 
+def headlines(store: RunStore, run_ids: Sequence[str]) -> dict[str, dict[str, float | None]]:
+    """Each run's leaderboard row (``results.json`` → ``scores``), from one indexed query."""
+    values = scored_values(store, run_ids)
+    return {run_id: headline_scores(values.get(run_id, {})) for run_id in run_ids}
+
+
 class TableCache:
-    """Per-run results and score tables, recomputed only when the run changed.
+    """Per-run score tables, recomputed only when the run changed.
 
     Args:
         n_resamples: Bootstrap replicates (the report's default).
@@ -58,56 +64,86 @@ class TableCache:
     """
 
     def __init__(
-        self, *, n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED, size: int = 64
+        self, *, n_resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED, size: int = 256
     ) -> None:
         self.bootstrap = Bootstrap(n_resamples=n_resamples, seed=seed)
         self._size = size
-        self._items: OrderedDict[tuple[str, str], tuple[Any, Any]] = OrderedDict()
+        self._items: OrderedDict[str, tuple[Any, RunTables]] = OrderedDict()
         self._lock = threading.Lock()
+        self._computing: dict[str, threading.Lock] = {}
 
-    def _get(self, kind: str, store: RunStore, run_id: str, make: Callable[[], _T]) -> _T:
-        version = run_version(store, run_id)
-        key = (kind, run_id)
+    def _cached(self, run_id: str, version: Any) -> RunTables | None:
         with self._lock:
-            hit = self._items.get(key)
+            hit = self._items.get(run_id)
             if hit is not None and hit[0] == version:
-                self._items.move_to_end(key)
+                self._items.move_to_end(run_id)
                 return hit[1]
-        value = make()
-        with self._lock:
-            self._items[key] = (version, value)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-        return value
-
-    def results(self, store: RunStore, run_id: str) -> Results | None:
-        """The run's results, or None when this mteval cannot score its tasks."""
-
-        def make() -> Results | None:
-            try:
-                return load_results(store, run_id)
-            except MtevalError:
-                return None
-
-        return self._get("results", store, run_id, make)
+        return None
 
     def tables(self, store: RunStore, run_id: str) -> RunTables:
-        """The run's score table with intervals."""
+        """The run's score table with intervals (computed once per run state)."""
+        version = run_version(store, run_id)
+        hit = self._cached(run_id, version)
+        if hit is not None:
+            return hit
+        with self._lock:
+            computing = self._computing.setdefault(run_id, threading.Lock())
+        with computing:  # a second request for the same run waits for the first
+            hit = self._cached(run_id, version)
+            if hit is not None:
+                return hit
+            value = self._compute(store, run_id)
+            with self._lock:
+                self._items[run_id] = (version, value)
+                while len(self._items) > self._size:
+                    self._items.popitem(last=False)
+            return value
 
-        def make() -> RunTables:
-            try:
-                results = load_results(store, run_id)
-                scores = load_run_scores(store, run_id)
-            except MtevalError as exc:
-                return RunTables(results=None, headline=None, tasks={}, problem=str(exc))
-            rows = multi_turn_table([scores], bootstrap=self.bootstrap)
-            return RunTables(
-                results=results,
-                headline=rows[0] if rows else None,
-                tasks=task_scores(scores, bootstrap=self.bootstrap),
+    def _compute(self, store: RunStore, run_id: str) -> RunTables:
+        try:
+            info = store.get_run(run_id)
+            # One read of the records feeds both analyses.
+            turns = store.turns(run_id, text=False)
+            judgments = store.judgments(run_id, text=False)
+            results = results_from_records(info, turns=turns, judgments=judgments)
+            scores = run_scores_from_records(
+                run_id=info.run_id,
+                model=info.model,
+                judge=info.judge,
+                status=info.status,
+                tasks=info.tasks,
+                judgments=judgments,
+                turns=turns,
             )
+        except MtevalError as exc:
+            return RunTables(results=None, headline=None, tasks={}, problem=str(exc))
+        rows = multi_turn_table([scores], bootstrap=self.bootstrap)
+        return RunTables(
+            results=results,
+            headline=rows[0] if rows else None,
+            tasks=task_scores(scores, bootstrap=self.bootstrap),
+        )
 
-        return self._get("tables", store, run_id, make)
+    def warm(self, open_store: Callable[[], RunStore]) -> threading.Thread:
+        """Compute every run's table in the background, newest run first.
+
+        It reads through its own read-only connection (``open_store``), so
+        pages are served meanwhile; a page whose table is being computed
+        waits for it rather than computing it twice.
+        """
+
+        def work() -> None:
+            with contextlib.suppress(MtevalError, sqlite3.Error):
+                store = open_store()
+                try:
+                    for run in store.list_runs():
+                        self.tables(store, run.run_id)
+                finally:
+                    store.close()
+
+        thread = threading.Thread(target=work, name="mteval-view-warm", daemon=True)
+        thread.start()
+        return thread
 
 
 class References:

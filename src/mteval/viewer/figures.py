@@ -66,8 +66,9 @@ def task_figure(estimates: Mapping[str, Estimate], *, width: int = 640) -> Marku
                 f'<line x1="{x(est.low):.1f}" x2="{x(est.high):.1f}" y1="{mid}" y2="{mid}"'
                 ' class="ci"/>'
             )
+        right = max(est.value, est.high if est.high is not None else est.value)
         parts.append(
-            f'<text x="{x(est.value) + 4:.1f}" y="{y + bar_h - 3}" class="value">'
+            f'<text x="{x(right) + 5:.1f}" y="{y + bar_h - 3}" class="value">'
             f"{est.value:.2f}</text>"
         )
     parts.append("</svg>")

@@ -1,0 +1,143 @@
+"""Odd stores render: an older mteval's run, another benchmark's run; no URL reaches a file."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from mteval.runner import JudgmentRecord, TurnRecord
+from mteval.store import RunStore
+
+
+def add(store, *, tasks, config, version, status, dialogue="d1", n=3):
+    run_id = store.create_run(
+        fingerprint=f"fp-{version}-{tasks[0]}",
+        model="openai/m",
+        judge="openai/j",
+        tasks=tasks,
+        config=config,
+        mteval_version=version,
+        data_commit=None,
+    ).run_id
+    sink = store.sink(run_id)
+    for position in range(n):
+        sink.turn_finished(
+            TurnRecord(
+                task=tasks[0],
+                dialogue_id=dialogue,
+                position=position,
+                turn_id=str(position),
+                turn_index=position + 1,
+                status="answered",
+                response=f"reply {position} <script>x()</script>",
+            )
+        )
+        sink.judgment_finished(
+            JudgmentRecord(
+                task=tasks[0],
+                dialogue_id=dialogue,
+                position=position,
+                turn_index=position + 1,
+                method="judge",
+                status="scored",
+                score=float(position + 5),
+                rationale="fine",
+            )
+        )
+    store.flush()
+    store.finish_run(run_id, status=status, summary=None)
+    return run_id
+
+
+@pytest.fixture
+def odd_store(tmp_path):
+    path = tmp_path / "odd.db"
+    store = RunStore(path)
+    old = add(store, tasks=["refinement_multi"], config={}, version="0.0.1", status="interrupted")
+    other = add(
+        store,
+        tasks=["writing"],
+        config={"benchmark": "mt_bench", "n_turns": {"writing": 20}},
+        version="9.9.9",
+        status="finished",
+    )
+    store.close()
+    return path, old, other
+
+
+@pytest.fixture
+def client(odd_store):
+    from starlette.testclient import TestClient
+
+    from mteval.viewer import ViewerConfig, create_app, open_store
+
+    path = odd_store[0]
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    store = open_store(path)
+    yield TestClient(create_app(ViewerConfig(store=store, n_resamples=50)))
+    store.close()
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+def test_runs_of_an_older_mteval_and_of_another_benchmark_render(client, odd_store):
+    _, old, other = odd_store
+    page = client.get("/")
+    assert page.status_code == 200
+    assert old in page.text and other in page.text and "mt_bench" in page.text
+    assert "<script>x()" not in page.text
+    for run_id in (old, other):
+        for url in (
+            f"/run/{run_id}",
+            f"/run/{run_id}/turns",
+            f"/run/{run_id}/turns?q=reply&min=5&max=9",
+        ):
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert "<script>x()" not in response.text
+    task = {old: "refinement_multi", other: "writing"}
+    for run_id in (old, other):
+        response = client.get(f"/run/{run_id}/dialogue?task={task[run_id]}&id=d1")
+        assert response.status_code == 200
+        assert "&lt;script&gt;x()&lt;/script&gt;" in response.text
+    # The other benchmark's run says why it has no score table here.
+    assert "No score table" in client.get(f"/run/{other}").text
+    # The older run's table comes out, with its turns and no total it did not record.
+    older = client.get(f"/run/{old}").text
+    assert 'id="tasks"' in older and "refinement_multi" in older
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/static/..%2F..%2F..%2F..%2Fetc%2Fpasswd",
+        "/static/%2e%2e/%2e%2e/etc/passwd",
+        "/static/../app.py",
+        "/run/..%2F..%2Fetc%2Fpasswd",
+        "/run/x/dialogue?task=../../../../etc/passwd&id=../../etc/passwd",
+        "/run/x/turns?task=/etc/passwd",
+        "/compare?run=/etc/passwd&run=../../etc/shadow",
+        "/%2e%2e/%2e%2e/etc/passwd",
+    ],
+)
+def test_no_url_parameter_reaches_a_file(client, url):
+    response = client.get(url)
+    assert response.status_code in (400, 404)
+    assert "root:" not in response.text and "import" not in response.text
+
+
+def test_bad_parameters_are_a_400_that_says_which(client, odd_store):
+    _, old, _ = odd_store
+    response = client.get(f"/run/{old}/turns?min=abc")
+    assert response.status_code == 400 and "min must be a number" in response.text
+    response = client.get(f"/run/{old}/turns?outcome=<b>")
+    assert response.status_code == 400 and "<b>" not in response.text
+    response = client.get(f"/compare?run={old}")
+    assert response.status_code == 400 and "two or more runs" in response.text
+
+
+def test_every_page_forbids_scripts_but_its_own(client, odd_store):
+    _, old, _ = odd_store
+    for url in ("/", f"/run/{old}", f"/run/{old}/turns", "/api/runs"):
+        policy = client.get(url).headers["content-security-policy"]
+        assert "script-src 'self'" in policy and "default-src 'none'" in policy
