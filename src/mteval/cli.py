@@ -1,8 +1,10 @@
 """The ``mteval`` command line: parsing, environment, progress, printing.
 
 Every user-caused error prints one line (``error: ...``) saying what is wrong
-and what to do, and exits with status 2; an interrupted run exits 130 and
-resumes when the same command is run again.
+and what to do, and exits with status 2. A run that finished without scoring
+every selected turn exits 3, after the top reasons and the command that
+retries them. An interrupted run (Ctrl-C: 130; SIGTERM: 143; SIGHUP: 129) is
+stored, marked ``interrupted``, and resumes when the same command is run again.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from mteval._version import __version__
-from mteval.cli_common import err, out
+from mteval.cli_common import err, out, run_until_signalled
 from mteval.cli_common import guard as _guard
 from mteval.config import DEFAULT_JUDGE, DEFAULT_MAX_CONNECTIONS, DEFAULT_SYSTEM_MESSAGE
 from mteval.errors import ConfigError, MtevalError
@@ -130,14 +132,21 @@ def _print_results(results: Any) -> None:
     from mteval.report.markdown import CATEGORY_LABELS
 
     if any(results.scores.get(k) is not None for k in CATEGORY_LABELS):
+        partial = _partial_categories(results)
         table = Table(title="MT-Eval multi-turn performance", title_justify="left")
         table.add_column("Model")
         for label in CATEGORY_LABELS.values():
             table.add_column(label, justify="right")
-        table.add_row(
-            escape(results.model), *(_fmt(results.scores.get(k)) for k in CATEGORY_LABELS)
-        )
+        cells = []
+        for key in CATEGORY_LABELS:
+            value = results.scores.get(key)
+            incomplete = bool(partial) if key == "average" else key in partial
+            cells.append(_fmt(value) + ("*" if incomplete and value is not None else ""))
+        table.add_row(escape(results.model), *cells)
         out.print(table)
+        if partial:
+            what = "; ".join(f"{CATEGORY_LABELS.get(k, k)}: {v}" for k, v in partial.items())
+            out.print(f"* partial, not the benchmark's number — {what}", highlight=False)
     else:
         # No multi-turn task: a row of dashes says nothing; show what was run.
         single = _single_turn_table(results)
@@ -153,6 +162,7 @@ def _print_results(results: Any) -> None:
         "Not run",
         "Judge errors",
         "Truncated",
+        "Pending",
     ):
         tasks.add_column(column, justify="left" if column == "Task" else "right")
     for name, task in results.tasks.items():
@@ -165,6 +175,7 @@ def _print_results(results: Any) -> None:
             str(task.n_not_run),
             str(task.n_judge_errors),
             str(task.n_truncated),
+            str(task.n_pending),
         )
     out.print(tasks)
 
@@ -207,6 +218,86 @@ def _single_turn_table(results: Any) -> Table | None:
         *(_fmt(scores[c]) for c in categories),
     )
     return table
+
+
+def _partial_categories(results: Any) -> dict[str, str]:
+    """What keeps each main-table category from being complete (empty: nothing)."""
+    from mteval.report.markdown import CATEGORY_LABELS
+
+    missing: dict[str, str] = {}
+    for category in CATEGORY_LABELS:
+        if category == "average":
+            continue
+        main = [
+            t
+            for t in results.tasks.values()
+            if t.category == category and t.setting == "multi" and t.history == "own"
+        ]
+        if not main:
+            missing[category] = "not in this run"
+            continue
+        scored = sum(t.n_scored for t in main)
+        total = sum(t.n_turns for t in main)
+        if scored < total:
+            missing[category] = f"{scored} of {total} turns scored"
+    return missing
+
+
+def _print_concurrency(usage: dict[str, Any]) -> None:
+    """Say what concurrency each endpoint ran at (adaptive: where the limit settled)."""
+    used = usage.get("concurrency")
+    if not isinstance(used, dict):
+        return
+    parts = []
+    for role, info in used.items():
+        if not isinstance(info, dict) or info.get("shared_with"):
+            continue
+        mean = info.get("mean_in_flight")
+        if info.get("mode") == "adaptive":
+            parts.append(
+                f"{role} adaptive, limit {info.get('limit')} (peak {info.get('peak_limit')}, "
+                f"ceiling {info.get('ceiling')}), {mean} in flight on average"
+            )
+        elif info.get("mode") == "fixed":
+            parts.append(f"{role} fixed {info.get('limit')}, {mean} in flight on average")
+    if parts:
+        err.print("concurrency: " + "; ".join(parts), highlight=False, soft_wrap=True)
+
+
+EXIT_INCOMPLETE = 3
+"""Exit status of a run that finished without scoring every selected turn."""
+
+
+def _report_incomplete(results: Any, db: Path) -> None:
+    """Print why turns went unscored (top reasons, one example each) and how to retry."""
+    from mteval.analysis.failures import failure_reasons
+    from mteval.store import RunStore
+
+    pending = sum(t.n_pending for t in results.tasks.values())
+    with RunStore(db) as store:
+        reasons = failure_reasons(store, results.run_id)
+    unscored = sum(t.n_turns - t.n_scored for t in results.tasks.values())
+    total = sum(t.n_turns for t in results.tasks.values())
+    err.print(
+        f"[bold yellow]incomplete:[/] {unscored} of {total} turns are not scored",
+        highlight=False,
+    )
+    for reason in reasons[:5]:
+        label = {"turn": "turn error", "not_run": "not run", "judge": "judge error"}[reason.stage]
+        err.print(
+            f"  {reason.count} × {label}: {escape(reason.reason)} (e.g. {escape(reason.example)})",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if len(reasons) > 5:
+        err.print(f"  … and {len(reasons) - 5} more reasons", highlight=False)
+    if pending:
+        err.print(f"  {pending} × pending: not attempted yet", highlight=False)
+    err.print(
+        f"retry them: mteval run --retry-errors {results.run_id} --db {escape(str(db))}",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 class _ProgressView:
@@ -254,7 +345,8 @@ class _ProgressView:
             completed=snap.turns_finished,
             status=(
                 f"errors {snap.turn_errors}  not run {snap.turns_not_run}  "
-                f"in flight {snap.in_flight}  sent {snap.requests_sent}  cached {snap.cache_hits}"
+                f"in flight {snap.in_flight}/{snap.concurrency}  sent {snap.requests_sent}  "
+                f"cached {snap.cache_hits}"
             ),
         )
         self.progress.update(
@@ -262,6 +354,51 @@ class _ProgressView:
             completed=snap.judgments_done + snap.judgment_errors,
             status=f"judge errors {snap.judgment_errors}  retries {snap.retries}",
         )
+
+
+class _ProgressLog:
+    """One progress line every ``interval_s`` seconds, for logs (output that is not a terminal).
+
+    Args:
+        interval_s: Seconds between lines.
+        clock: Monotonic clock (tests pass a fake one).
+        write: Where lines go.
+    """
+
+    def __init__(
+        self,
+        *,
+        interval_s: float = 30.0,
+        clock: Callable[[], float] | None = None,
+        write: Callable[[str], None] | None = None,
+    ) -> None:
+        import time
+
+        self.interval_s = interval_s
+        self._clock = clock or time.monotonic
+        self._write = write or (lambda line: err.print(line, highlight=False, soft_wrap=True))
+        self._last: float | None = None
+
+    def update(self, snap: Any) -> None:
+        now = self._clock()
+        if self._last is None:
+            self._last = now
+            return
+        if now - self._last < self.interval_s:
+            return
+        self._last = now
+        self._write(_progress_line(snap))
+
+
+def _progress_line(snap: Any) -> str:
+    minutes, seconds = divmod(int(snap.elapsed_s), 60)
+    return (
+        f"progress {minutes}m{seconds:02d}s: turns {snap.turns_finished}/{snap.turns_total} "
+        f"(errors {snap.turn_errors}, not run {snap.turns_not_run}), "
+        f"scored {snap.judgments_done} (judge errors {snap.judgment_errors}), "
+        f"in flight {snap.in_flight}, concurrency {snap.concurrency}, "
+        f"sent {snap.requests_sent}, retries {snap.retries}"
+    )
 
 
 @app.command("run")
@@ -419,21 +556,24 @@ def run_command(
             ),
         )
         view = _ProgressView(progress and err.is_terminal)
+        log = _ProgressLog() if progress and not err.is_terminal else None
 
         def started(run_id: str, resumed: bool) -> None:
             word = "resuming" if resumed else "starting"
             err.print(f"{word} run [bold]{run_id}[/] (store {escape(str(db))})", highlight=False)
 
+        on_progress = view.update if view.enabled else log.update if log else None
         with view:
-            results = asyncio.run(
+            results = run_until_signalled(
                 run_async(
                     config,
                     db_path=db,
                     data_dir=data_dir,
                     resume=resume_id,
                     new_run=new_run,
-                    on_progress=view.update if view.enabled else None,
+                    on_progress=on_progress,
                     on_start=started,
+                    retry_errors=retry_errors is not None,
                 )
             )
         _print_results(results)
@@ -460,6 +600,10 @@ def run_command(
                 )
             )
             print_panel(result)
+        _print_concurrency(results.usage)
+        if not results.complete:
+            _report_incomplete(results, db)
+            raise typer.Exit(EXIT_INCOMPLETE)
 
     _guard(body)
 

@@ -77,6 +77,8 @@ class ProgressSnapshot:
     cache_hits: int
     retries: int
     elapsed_s: float
+    concurrency: int = 0
+    """The model endpoint's concurrency limit now (adaptive: where it stands)."""
 
 
 ProgressCallback = Callable[[ProgressSnapshot], None]
@@ -205,6 +207,7 @@ def _snapshot(run_id: str, progress: RunProgress, endpoints: _Endpoints) -> Prog
         cache_hits=sum(m.stats.cache_hits for m in models),
         retries=sum(m.stats.retries for m in models),
         elapsed_s=time.monotonic() - progress.started_at,
+        concurrency=endpoints.model.limiter.limit if endpoints.model.limiter else 0,
     )
 
 
@@ -287,6 +290,7 @@ async def run_async(
     on_start: Callable[[str, bool], None] | None = None,
     environ: Mapping[str, str] | None = None,
     sleep: Any = None,
+    retry_errors: bool = False,
 ) -> Results:
     """Run (or resume) an evaluation and return its results.
 
@@ -301,6 +305,9 @@ async def run_async(
         on_start: Called once with the run id and whether it resumes earlier work.
         environ: Environment for API keys (default: ``os.environ``).
         sleep: Backoff sleep override (tests).
+        retry_errors: Judge again the turns whose judging failed in an earlier
+            attempt at the run (otherwise those judge errors stand; failed
+            and not-run turns are always sent again).
 
     Raises:
         MtevalError: Bad settings, data or endpoints — before anything is spent
@@ -379,7 +386,7 @@ async def run_async(
             system_message=config.model.system_message,
             scorer=BenchmarkScorer(judge=judge),
             sink=store.sink(run_id),
-            resume=store.resume_state(run_id),
+            resume=store.resume_state(run_id, retry_errors=retry_errors),
         )
         status = "failed"
         ticker = asyncio.create_task(_tick(run_id, runner, endpoints, store, on_progress))

@@ -86,6 +86,7 @@ def api_run(
     timeout_s: float = 30.0,
     sleep: Any = None,
     model: str = "m",
+    retry_errors: bool = False,
 ) -> Any:
     """Run the library entry point against a mock endpoint (model ``model``, judge ``judge``)."""
     config = build_config(
@@ -99,7 +100,7 @@ def api_run(
         timeout_s=timeout_s,
         retry=retry or RetrySettings(max_attempts=3, base_delay_s=0.01),
     )
-    return run(config, db_path=db, sleep=sleep)
+    return run(config, db_path=db, sleep=sleep, retry_errors=retry_errors)
 
 
 def popen_cli(

@@ -193,7 +193,7 @@ def test_cli_retry_flags_bound_attempts_and_errors_are_counted_per_task(
         "5",
     )
     result = run_cli(args, cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 3, result.stderr
     assert "Traceback" not in result.stderr
     data = read_results(out)
     assert data["status"] == "finished"
@@ -230,7 +230,7 @@ def test_cli_retry_flags_bound_attempts_and_errors_are_counted_per_task(
         "0.5",
     )
     result = run_cli(args2, cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 3, result.stderr
     task = read_results(out2)["tasks"]["expansion_multi"]
     assert (task["n_turn_errors"], task["n_not_run"]) == (3, 18)
     third = {k: n for k, n in endpoint.stats()["attempts"].items() if k not in first_keys}
@@ -267,7 +267,7 @@ def test_cli_timeout_ends_a_hung_request_and_it_is_retried(
         judge=False,
     )
     result = run_cli(args, cwd=tmp_path, timeout=120)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 3, result.stderr
     task = read_results(out)["tasks"][CLS]
     assert (task["n_turn_errors"], task["n_not_run"]) == (1, 9)
     (error,) = [
@@ -355,7 +355,10 @@ def test_unusable_judge_replies_are_asked_again_then_recorded_as_judge_errors(
     task_name = "expansion_multi"
 
     def config(max_consecutive: int) -> EndpointConfig:
-        faults = FaultConfig(p=1.0, kinds=(kind,), max_consecutive=max_consecutive, seed=1)
+        # Faults follow the judge prompt: a re-ask varies the request (seed, temperature).
+        faults = FaultConfig(
+            p=1.0, kinds=(kind,), max_consecutive=max_consecutive, seed=1, per="prompt"
+        )
         return EndpointConfig(models={"m": EchoPolicy(), "judge": JudgePolicy()}, faults=faults)
 
     # Two unusable replies, then a good one: the third ask scores.
@@ -368,8 +371,9 @@ def test_unusable_judge_replies_are_asked_again_then_recorded_as_judge_errors(
     stats = endpoint.stats()
     injected = stats.by_fault[kind]
     assert injected == 14  # two unusable replies per judgment
-    # Seven model requests sent once; seven judge prompts asked three times each.
-    assert sorted(stats.attempts.values()) == [1] * 7 + [3] * 7
+    # Seven model requests sent once; seven judge prompts asked three times each, each
+    # time a different request (a re-ask varies the seed and temperature).
+    assert sorted(stats.attempts.values()) == [1] * (7 + 7 * 3)
     prompts = query(
         tmp_path / "a.db",
         "SELECT j.score, c.request FROM judgments j JOIN completions c ON c.key = j.judge_key",
@@ -395,10 +399,14 @@ def test_unusable_judge_replies_are_asked_again_then_recorded_as_judge_errors(
         assert JUDGE_PROBLEMS[kind] in error and "asked 3 times" in error
     injected += endpoint.stats().by_fault[kind]
 
-    # Rerunning asks the judge again for exactly those seven turns, and nothing else.
+    # Rerunning leaves those judge errors be (they spent their attempts): nothing is sent.
     endpoint.set_config(config(max_consecutive=0).model_copy(update={"faults": FaultConfig()}))
     endpoint.reset()
     again = api_run(endpoint, db, tasks=[task_name], limit=1, judge=True)
+    assert again.tasks[task_name].n_judge_errors == 7
+    assert endpoint.stats().by_model == {}
+    # Retrying the errors asks the judge again for exactly those seven turns, and nothing else.
+    again = api_run(endpoint, db, tasks=[task_name], limit=1, judge=True, retry_errors=True)
     assert again.tasks[task_name].n_scored == 7
     assert endpoint.stats().by_model == {"judge": 7}
     figures.add("faults_injected", kind, injected)
@@ -509,7 +517,7 @@ def test_failed_turns_mark_later_turns_not_run_and_retry_errors_resends_only_tho
         model="m",
     )
     first = run_cli(args, cwd=tmp_path)
-    assert first.returncode == 0, first.stderr
+    assert first.returncode == 3, first.stderr
     data = read_results(out)
     run_id = data["run_id"]
     expected = {"refinement_multi": (1, 9, 24 - 10), CLS: (1, 9, 20 - 10)}
@@ -531,7 +539,7 @@ def test_failed_turns_mark_later_turns_not_run_and_retry_errors_resends_only_tho
     # The same command again, still broken: only the two failed requests are sent again.
     endpoint.reset()
     again = run_cli(args, cwd=tmp_path)
-    assert again.returncode == 0, again.stderr
+    assert again.returncode == 3, again.stderr
     stats = endpoint.stats()
     assert stats.by_model == {"m": 2 * 3}
     assert read_results(out)["run_id"] == run_id
@@ -595,7 +603,7 @@ def test_rerunning_the_command_with_more_attempts_retries_the_errors_with_them(
         run_args(endpoint.base_url, db, out, *base, "--max-attempts", "2", judge=False),
         cwd=tmp_path,
     )
-    assert first.returncode == 0, first.stderr
+    assert first.returncode == 3, first.stderr
     run_id = read_results(out)["run_id"]
     assert read_results(out)["tasks"][CLS]["n_turn_errors"] == 1
     # Retry settings are not part of the run's identity: the same run, with 6 attempts.
@@ -621,7 +629,7 @@ def test_retry_errors_uses_the_retry_flags_given_with_it(
         run_args(endpoint.base_url, db, out, *base, "--max-attempts", "2", judge=False),
         cwd=tmp_path,
     )
-    assert first.returncode == 0, first.stderr
+    assert first.returncode == 3, first.stderr
     run_id = read_results(out)["run_id"]
     assert read_results(out)["tasks"][CLS]["n_turn_errors"] == 1
     # A storm: retry what failed, allowing more attempts this time.

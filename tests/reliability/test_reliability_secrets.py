@@ -112,7 +112,7 @@ def test_api_keys_never_reach_the_store_outputs_or_messages(tmp_path: Path, figu
             "--no-progress",
         ]
         faulty = cli([*run_args, "--output-dir", str(work / "out")])
-        assert faulty.returncode == 0, faulty.stderr
+        assert faulty.returncode == 3, faulty.stderr  # some turns failed: exit 3
         data = read_results(work / "out")
         run_id = data["run_id"]
         counts = [
@@ -120,7 +120,7 @@ def test_api_keys_never_reach_the_store_outputs_or_messages(tmp_path: Path, figu
         ]
         assert sum(counts) > 0, "the faults should leave some error records to search"
         # Rerun (retries what failed) with the default output folder.
-        assert cli(run_args).returncode == 0
+        assert cli(run_args).returncode in (0, 3)
 
         rejected = cli(run_args, MY_MODEL_KEY=wrong_key)
         assert rejected.returncode == 2 and "rejected the API key (HTTP 401)" in rejected.stderr

@@ -19,12 +19,32 @@ from mteval.models import Model, RequestFailed
 from mteval.runner.records import JudgmentRecord
 from mteval.scoring.programmatic import classification_score, instruction_score
 from mteval.tasks.base import JudgeContext, TaskSpec
-from mteval.types import ChatMessage, Dialogue
+from mteval.types import ChatMessage, Dialogue, GenerateConfig
 
-__all__ = ["BenchmarkScorer", "LLMJudge", "fill_template"]
+__all__ = ["REASK_TEMPERATURE", "BenchmarkScorer", "LLMJudge", "fill_template", "reask_config"]
 
 JUDGE_PRIORITY = 1.0
 """A judgment ends its chain of work: lowest priority when slots are scarce."""
+
+REASK_TEMPERATURE = 0.3
+"""Temperature of a re-ask when the judge's is 0: a greedy judge asked the same
+request repeats the same unusable reply, so a re-ask samples a little."""
+
+
+def reask_config(config: GenerateConfig, attempt: int) -> GenerateConfig:
+    """Return the settings of judge request number ``attempt`` for one turn.
+
+    The first ask uses the judge's own settings. Each re-ask after an unusable
+    reply varies the request, since a deterministic judge would repeat itself:
+    another seed (the judge's plus ``attempt - 1``) and, where the judge's
+    temperature is 0, :data:`REASK_TEMPERATURE`.
+    """
+    if attempt <= 1:
+        return config
+    update: dict[str, object] = {"seed": (config.seed or 0) + attempt - 1}
+    if config.temperature == 0:
+        update["temperature"] = REASK_TEMPERATURE
+    return config.model_copy(update=update)
 
 
 def fill_template(template: str, fields: list[tuple[str, str]]) -> str:
@@ -118,8 +138,11 @@ class LLMJudge:
         judge_key = None
         for attempt in range(previous_attempts + 1, previous_attempts + self.reply_attempts + 1):
             salt = None if attempt == 1 else f"judge-attempt-{attempt}"
+            config = reask_config(self.model.config, attempt)
             try:
-                output = await self.model.generate(messages, priority=JUDGE_PRIORITY, salt=salt)
+                output = await self.model.generate(
+                    messages, config=config, priority=JUDGE_PRIORITY, salt=salt
+                )
             except RequestFailed as exc:
                 return JudgmentRecord(
                     **base,  # type: ignore[arg-type]

@@ -77,7 +77,8 @@ class JudgmentRecord(_Record):
         judge_key: Cache key of the (last) judge completion.
         prompt_key: Hash of the filled judge prompt.
         error: Why judging failed.
-        attempts: Judge requests made (unusable replies are asked again).
+        attempts: Judge requests made for this turn, over every attempt at the
+            run (unusable replies are asked again, with another seed).
     """
 
     task: str
@@ -92,6 +93,11 @@ class JudgmentRecord(_Record):
     prompt_key: str | None = None
     error: str | None = None
     attempts: int = 0
+
+    @property
+    def reasked(self) -> bool:
+        """Whether this verdict came from a re-ask (an earlier judge reply was unusable)."""
+        return self.method == "judge" and self.status == "scored" and self.attempts > 1
 
 
 class RequestRecord(_Record):

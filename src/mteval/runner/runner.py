@@ -61,11 +61,15 @@ class ResumeState:
         judgments: Scored turns, by key: not judged again.
         judge_attempts: Judge requests already spent on turns whose judging
             failed, so a retry asks afresh instead of replaying cached replies.
+        failed_judgments: Judgments that failed after spending their
+            attempts: kept as they are (not judged again) unless the errors
+            are retried on purpose (``--retry-errors``).
     """
 
     turns: Mapping[TurnKey, TurnRecord] = field(default_factory=dict)
     judgments: Mapping[TurnKey, JudgmentRecord] = field(default_factory=dict)
     judge_attempts: Mapping[TurnKey, int] = field(default_factory=dict)
+    failed_judgments: Mapping[TurnKey, JudgmentRecord] = field(default_factory=dict)
 
 
 @dataclass
@@ -252,6 +256,9 @@ class Runner:
         done = self.resume.judgments.get(key)
         if done is not None and done.status == "scored":
             self.progress.judgments_done += 1
+            return
+        if key in self.resume.failed_judgments:
+            self.progress.judgment_errors += 1
             return
         task = asyncio.create_task(self._score(spec, dialogue, position, turn_index, response, key))
         self._scoring.add(task)

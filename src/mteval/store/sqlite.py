@@ -707,21 +707,32 @@ class RunStore:
         rows = self._db.execute(sql + " ORDER BY task, dialogue_id, position", params).fetchall()
         return [JudgmentRecord.model_construct(**dict(row)) for row in rows]
 
-    def resume_state(self, run_id: str) -> ResumeState:
-        """Return what run ``run_id`` already finished, for resuming it."""
+    def resume_state(self, run_id: str, *, retry_errors: bool = False) -> ResumeState:
+        """Return what run ``run_id`` already finished, for resuming it.
+
+        Args:
+            run_id: The run.
+            retry_errors: Judge the turns whose judging failed again; otherwise
+                those errors stand (they spent their attempts already).
+        """
         turns: dict[TurnKey, TurnRecord] = {}
         for record in self.turns(run_id):
             if record.status == "answered":
                 turns[(record.task, record.dialogue_id, record.position)] = record
         judgments: dict[TurnKey, JudgmentRecord] = {}
         attempts: dict[TurnKey, int] = {}
+        failed: dict[TurnKey, JudgmentRecord] = {}
         for judgment in self.judgments(run_id):
             key = (judgment.task, judgment.dialogue_id, judgment.position)
             if judgment.status == "scored":
                 judgments[key] = judgment
             else:
                 attempts[key] = judgment.attempts
-        return ResumeState(turns=turns, judgments=judgments, judge_attempts=attempts)
+                if not retry_errors:
+                    failed[key] = judgment
+        return ResumeState(
+            turns=turns, judgments=judgments, judge_attempts=attempts, failed_judgments=failed
+        )
 
     # -- judge audits and canaries -------------------------------------------------
 

@@ -201,6 +201,10 @@ class FaultConfig(_Frozen):
             ends when the client disconnects or the server stops).
         drip_s: How long ``slow_drip`` takes to send its body.
         drip_bytes: Bytes per ``slow_drip`` write.
+        per: What draws and ``max_consecutive`` count attempts of: the exact
+            ``request`` body (a retry repeats it), or its last user message,
+            the ``prompt`` (a judge asked again with another seed or
+            temperature is still the same question).
     """
 
     p: float = Field(default=0.0, ge=0.0, le=1.0)
@@ -211,6 +215,7 @@ class FaultConfig(_Frozen):
     hang_s: float = Field(default=3600.0, ge=0.0)
     drip_s: float = Field(default=2.0, ge=0.0)
     drip_bytes: int = Field(default=16, ge=1)
+    per: Literal["request", "prompt"] = "request"
 
 
 class EndpointConfig(_Frozen):

@@ -107,6 +107,7 @@ class _Counters:
         self.by_fault: Counter[str] = Counter()
         self.by_status: Counter[int] = Counter()
         self.attempts: dict[str, int] = {}
+        self.prompt_attempts: dict[str, int] = {}
         self.consecutive: dict[str, int] = {}
         self.queue_time_s = 0.0
         self.service_time_s = 0.0
@@ -701,7 +702,8 @@ class MockEndpoint:
             count_tokens(message_text(m.get("content"))) for m in messages if isinstance(m, dict)
         )
         is_judge = isinstance(policy, JudgePolicy)
-        fault = self._decide_fault(model, key, is_judge)
+        fault_key = key if self._config.faults.per == "request" else f"prompt:{state.user_sha}"
+        fault = self._decide_fault(model, key, is_judge, fault_key)
         state.fault = fault
         config = self._config
         faults = config.faults
@@ -815,10 +817,17 @@ class MockEndpoint:
             return request.keep_alive
         return await self._send(writer, request, 200, payload)
 
-    def _decide_fault(self, model: str, key: str, is_judge: bool) -> FaultKind | None:
+    def _decide_fault(
+        self, model: str, key: str, is_judge: bool, fault_key: str | None = None
+    ) -> FaultKind | None:
         counters = self._counters
         attempt = counters.attempts.get(key, 0) + 1
         counters.attempts[key] = attempt
+        if fault_key is not None and fault_key != key:
+            # Faults follow the prompt, not the exact request: count its attempts apart.
+            key = fault_key
+            attempt = counters.prompt_attempts.get(key, 0) + 1
+            counters.prompt_attempts[key] = attempt
         for queue_name in (model, None):
             queue = self._scripted.get(queue_name)
             if queue:
