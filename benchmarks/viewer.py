@@ -177,7 +177,7 @@ def measure(path: Path, repeats: int) -> tuple[list[dict[str, Any]], dict[str, A
     store = open_store(path)
     open_s = time.perf_counter() - started
     app = create_app(ViewerConfig(store=store, references=References()))
-    client = TestClient(app)
+    client = TestClient(app, base_url="http://127.0.0.1")
     runs = store.list_runs()
     a, b = runs[-1].run_id, runs[-2].run_id
     longest = store._db.execute(

@@ -34,6 +34,7 @@ def view_command(
         from mteval.store import RunStore
         from mteval.viewer import (
             LOCAL_HOSTS,
+            LOCAL_NAMES,
             References,
             TableCache,
             ViewerConfig,
@@ -49,11 +50,20 @@ def view_command(
             cache = TableCache()
             # Score tables take a bootstrap per run: compute them before anyone asks.
             cache.warm(lambda: RunStore(db, read_only=True))
-            app = create_app(ViewerConfig(store=store, references=references, cache=cache))
+            public = host not in LOCAL_HOSTS
+            app = create_app(
+                ViewerConfig(
+                    store=store,
+                    references=references,
+                    cache=cache,
+                    # Other machines reach it by names we cannot know in advance.
+                    allowed_hosts=("*",) if public else LOCAL_NAMES,
+                )
+            )
             sock = bind(host, port)
             bound = sock.getsockname()[1]
             shown = f"[{host}]" if ":" in host else host
-            if host not in LOCAL_HOSTS:
+            if public:
                 err.print(
                     f"[yellow]warning:[/] listening on {escape(host)}: every prompt, reply and "
                     "score in this store is readable by anyone who can reach this port",

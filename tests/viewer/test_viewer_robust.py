@@ -75,7 +75,8 @@ def client(odd_store):
     path = odd_store[0]
     before = hashlib.sha256(path.read_bytes()).hexdigest()
     store = open_store(path)
-    yield TestClient(create_app(ViewerConfig(store=store, n_resamples=50)))
+    app = create_app(ViewerConfig(store=store, n_resamples=50))
+    yield TestClient(app, base_url="http://127.0.0.1")
     store.close()
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
 
@@ -141,3 +142,10 @@ def test_every_page_forbids_scripts_but_its_own(client, odd_store):
     for url in ("/", f"/run/{old}", f"/run/{old}/turns", "/api/runs"):
         policy = client.get(url).headers["content-security-policy"]
         assert "script-src 'self'" in policy and "default-src 'none'" in policy
+
+
+def test_a_page_asked_for_under_another_host_name_is_refused(client):
+    # A DNS-rebound name (evil.example -> 127.0.0.1) must not read the store.
+    response = client.get("/api/runs", headers={"host": "evil.example"})
+    assert response.status_code == 400
+    assert client.get("/api/runs", headers={"host": "localhost:8000"}).status_code == 200

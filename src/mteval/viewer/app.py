@@ -25,6 +25,8 @@ from urllib.parse import urlencode
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -45,7 +47,7 @@ from mteval.viewer.data import References, TableCache, headlines
 from mteval.viewer.figures import per_turn_figure, task_figure
 from mteval.viewer.render import fmt_score, markdown
 
-__all__ = ["PAGE_SIZE", "ViewerConfig", "create_app"]
+__all__ = ["LOCAL_NAMES", "PAGE_SIZE", "ViewerConfig", "create_app"]
 
 PAGE_SIZE = 50
 """Turns or dialogues per page."""
@@ -54,6 +56,9 @@ _CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+LOCAL_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
+"""Host names of this machine (the viewer answers only these unless told otherwise)."""
+
 _STATIC = {"viewer.css": "text/css; charset=utf-8", "viewer.js": "text/javascript; charset=utf-8"}
 
 
@@ -69,6 +74,9 @@ class ViewerConfig:
         cache: The score tables' cache (shared with a background warm-up);
             None: a new one.
         poll_ms: How often pages of a run in progress refresh their counts.
+        allowed_hosts: Host headers it answers (the default: this machine's
+            names only, so that a web page cannot read the store through a
+            DNS-rebound name); ``("*",)`` when it listens for other machines.
     """
 
     store: RunStore
@@ -76,6 +84,7 @@ class ViewerConfig:
     n_resamples: int = 1000
     cache: TableCache | None = None
     poll_ms: int = 2000
+    allowed_hosts: tuple[str, ...] = LOCAL_NAMES
 
 
 class _BadRequest(Exception):
@@ -264,6 +273,9 @@ def create_app(config: ViewerConfig) -> Starlette:
             )
         before, after = dialogues_around(store, info.run_id, task, dialogue_id)
         sources = config.references.turns(task, dialogue_id) if config.references else {}
+        recorded = {t.position: t for t in turns}
+        # The benchmark's turns the model did not answer (given as history) show as context.
+        chat = [(p, recorded.get(p)) for p in sorted(set(recorded) | set(sources))]
         others = [r for r in store.list_runs() if r.run_id != info.run_id and task in r.tasks]
         return page(
             "dialogue.html.j2",
@@ -271,7 +283,7 @@ def create_app(config: ViewerConfig) -> Starlette:
             run=info,
             task=task,
             dialogue_id=dialogue_id,
-            turns=turns,
+            chat=chat,
             sources=sources,
             before=before,
             after=after,
@@ -382,7 +394,10 @@ def create_app(config: ViewerConfig) -> Starlette:
         Route("/api/runs", guarded(api_runs)),
         Route("/static/{name}", static_file),
     ]
-    app = Starlette(routes=routes)
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=list(config.allowed_hosts))],
+    )
     app.state.store = store
     return app
 

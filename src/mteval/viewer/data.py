@@ -177,10 +177,16 @@ class References:
             self._tasks[task] = dialogues
             return dialogues
 
-    def turns(self, task: str, dialogue_id: str) -> dict[int, tuple[str, str]]:
-        """Position -> (user message, reference reply) of a dialogue; empty when unknown."""
+    def turns(self, task: str, dialogue_id: str) -> dict[int, tuple[str, str, bool]]:
+        """Position -> (user message, reference reply, answered by the model) of a dialogue.
+
+        Empty when the task, the dialogue or the data is unknown.
+        """
         dialogues = self._task(task)
         dialogue = dialogues.get(dialogue_id) if dialogues else None
         if dialogue is None:
             return {}
-        return {i: (turn.user, turn.reference) for i, turn in enumerate(dialogue.turns)}
+        return {
+            i: (turn.user, turn.reference, turn.do_inference)
+            for i, turn in enumerate(dialogue.turns)
+        }

@@ -68,8 +68,7 @@ def task_figure(estimates: Mapping[str, Estimate], *, width: int = 640) -> Marku
             )
         right = max(est.value, est.high if est.high is not None else est.value)
         parts.append(
-            f'<text x="{x(right) + 5:.1f}" y="{y + bar_h - 3}" class="value">'
-            f"{est.value:.2f}</text>"
+            f'<text x="{x(right) + 5:.1f}" y="{y + bar_h - 3}" class="value">{est.value:.2f}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))
