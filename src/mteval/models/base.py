@@ -180,6 +180,10 @@ class ModelAPI(ABC):
         """The fingerprint of local weights (None for remote models); valid after preflight."""
         return None
 
+    def engine_usage(self) -> dict[str, Any] | None:
+        """How busy a local engine was kept (None for remote endpoints)."""
+        return None
+
     @abstractmethod
     async def generate(
         self, messages: Sequence[ChatMessage], config: GenerateConfig

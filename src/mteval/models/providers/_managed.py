@@ -163,6 +163,46 @@ class ManagedServerAPI(OpenAIChatAPI):
         """One limit per engine instance."""
         return f"{self.provider}/{self.model_name}"
 
+    def slots_per_server(self) -> int:
+        """Requests one server process works on at once (its batch slots)."""
+        return self.default_concurrency() or 1
+
+    def engine_usage(self) -> dict[str, Any] | None:
+        """Slot occupancy over this invocation, from the requests' own start and end times.
+
+        A slot counts as busy while a request it serves is in flight: a server
+        with ``k`` slots and ``n`` requests in flight has ``min(n, k)`` busy.
+        """
+        if not self.busy_log:
+            return None
+        per_server = self.slots_per_server()
+        total = per_server * len(self._servers)
+        events: list[tuple[float, int, int]] = []
+        for index, start, end in self.busy_log:
+            events += [(start, 1, index), (end, -1, index)]
+        events.sort(key=lambda e: (e[0], e[1]))
+        in_flight = [0] * len(self._servers)
+        busy_time = [0.0] * (total + 1)
+        last = events[0][0]
+        for when, step, index in events:
+            busy = sum(min(n, per_server) for n in in_flight)
+            busy_time[busy] += when - last
+            last = when
+            in_flight[index] += step
+        span = events[-1][0] - events[0][0]
+        return {
+            "slots": total,
+            "servers": len(self._servers),
+            "requests": len(self.busy_log),
+            "span_s": round(span, 3),
+            "all_slots_busy_s": round(busy_time[total], 3),
+            "all_slots_busy_share": round(busy_time[total] / span, 4) if span > 0 else None,
+            "mean_busy_slots": (
+                round(sum(k * t for k, t in enumerate(busy_time)) / span, 3) if span > 0 else None
+            ),
+            "restarts": self._restarts,
+        }
+
     def _where(self) -> str:
         return f"{self.provider}/{self.model_name}"
 

@@ -90,6 +90,10 @@ class LlamaCppAPI(ManagedServerAPI):
         """As many requests as there are slots."""
         return self.n_parallel
 
+    def slots_per_server(self) -> int:
+        """llama-server batches all its slots; each llama-cpp-python server serves one."""
+        return self.n_parallel if self.backend == "llama-server" else 1
+
     def context_limit(self) -> int | None:
         """The context window given with ``-M n_ctx``."""
         value = self.options.get("n_ctx")
