@@ -63,6 +63,7 @@ def main(argv: list[str]) -> int:
             if die_after is not None and served > die_after:
                 print(f"fake engine start {start}: segfault after {die_after} requests", flush=True)
                 os._exit(139)
+            time.sleep(float(config.get("reply_delay_s", 0)))
             user = [m["content"] for m in body["messages"] if m["role"] == "user"][-1]
             self._json(
                 200,

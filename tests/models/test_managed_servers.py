@@ -243,3 +243,27 @@ def test_no_engine_outlives_a_kill_9_of_mteval(fakes: FakeEngines) -> None:
     finally:
         if child.poll() is None:
             child.kill()
+
+
+def test_ctrl_c_of_a_cli_run_shuts_the_engine_down(fakes: FakeEngines, tmp_path: Path) -> None:
+    fakes.configure(reply_delay_s=0.5)
+    command = [
+        sys.executable, "-m", "mteval.cli", "run", "--model", f"vllm/{fakes.model}",
+        "--tasks", "recollection_multi_cls", "--limit", "1", "--judge", "",
+        "--db", str(tmp_path / "mteval.db"), "--no-progress",
+    ]  # fmt: skip
+    run = subprocess.Popen(command, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not fakes.launches() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1.5)  # the engine is ready and answering the first turns
+        engine_pid = fakes.launches()[0]["pid"]
+        assert _alive(engine_pid) and run.poll() is None
+        run.send_signal(signal.SIGINT)
+        _, stderr = run.communicate(timeout=60)
+        assert run.returncode == 130, stderr[-2000:]
+        assert not _alive(engine_pid), "the engine outlived a Ctrl-C of mteval"
+    finally:
+        if run.poll() is None:
+            run.kill()
