@@ -35,7 +35,8 @@ def real_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealStore]:
         ):
             out = workdir / model
             done = run_mteval([*run_args(model, model_url, judge_url, db, out), *extra], workdir)
-            assert done.returncode in (0, 1), done.stderr
+            # 3: finished with turns left unscored (the errors this store is meant to hold).
+            assert done.returncode in (0, 3), done.stderr
             run_id = re.search(r"starting run (\S+)", done.stderr).group(1)  # type: ignore[union-attr]
             ids.append(run_id)
             results[run_id] = json.loads((out / "results.json").read_text(encoding="utf-8"))
