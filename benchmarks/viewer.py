@@ -37,6 +37,7 @@ REPO = Path(__file__).resolve().parents[1]
 DOC = REPO / "docs" / "benchmarks.md"
 TABLE_START = "<!-- viewer-table:start -->"
 TABLE_END = "<!-- viewer-table:end -->"
+BUDGET_MS = 300.0  # the target for every page
 sys.path.insert(0, str(REPO / "src"))
 
 WORDS = (
@@ -263,13 +264,13 @@ def render(rows: list[dict[str, Any]], meta: dict[str, Any]) -> str:
         f"at start-up ({meta['warm_up_s']} s for all runs here), so a run page is normally "
         "served warm.",
         "",
-        "| page | cold (ms) | warm median (ms) | warm max (ms) | size (KB) |",
-        "|---|---:|---:|---:|---:|",
+        "| page | cold (ms) | warm median (ms) | warm max (ms) | warm max / 300 ms | size (KB) |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         lines.append(
             f"| {row['page']} | {row['cold_ms']:.0f} | {row['warm_ms']:.0f} | "
-            f"{row['max_ms']:.0f} | {row['kb']:.0f} |"
+            f"{row['max_ms']:.0f} | {row['max_ms'] / BUDGET_MS:.2f} | {row['kb']:.0f} |"
         )
     return "\n".join(lines)
 

@@ -681,9 +681,7 @@ class RunStore:
             params += (task,)
         rows = self._db.execute(sql + " ORDER BY task, dialogue_id, position", params).fetchall()
         return [
-            # Rows this store wrote from validated records: rebuilt without re-validating.
-            TurnRecord.model_construct(**{**dict(row), "cached": bool(row["cached"])})
-            for row in rows
+            TurnRecord.model_validate({**dict(row), "cached": bool(row["cached"])}) for row in rows
         ]
 
     def judgments(
@@ -705,7 +703,7 @@ class RunStore:
             sql += " AND task = ?"
             params += (task,)
         rows = self._db.execute(sql + " ORDER BY task, dialogue_id, position", params).fetchall()
-        return [JudgmentRecord.model_construct(**dict(row)) for row in rows]
+        return [JudgmentRecord.model_validate(dict(row)) for row in rows]
 
     def resume_state(self, run_id: str, *, retry_errors: bool = False) -> ResumeState:
         """Return what run ``run_id`` already finished, for resuming it.

@@ -117,11 +117,17 @@ class TableCache:
             )
         except MtevalError as exc:
             return RunTables(results=None, headline=None, tasks={}, problem=str(exc))
-        rows = multi_turn_table([scores], bootstrap=self.bootstrap)
+        # The shared Bootstrap keeps each (task, dialogues) draw, which every finished
+        # run of the same tasks reuses; a run in progress has new dialogue sets at each
+        # version, so it gets its own (same seed, same numbers) rather than filling it.
+        boot = self.bootstrap
+        if info.status in ("running", "created"):
+            boot = Bootstrap(n_resamples=boot.n_resamples, seed=boot.seed)
+        rows = multi_turn_table([scores], bootstrap=boot)
         return RunTables(
             results=results,
             headline=rows[0] if rows else None,
-            tasks=task_scores(scores, bootstrap=self.bootstrap),
+            tasks=task_scores(scores, bootstrap=boot),
         )
 
     def warm(self, open_store: Callable[[], RunStore]) -> threading.Thread:
