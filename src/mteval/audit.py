@@ -63,7 +63,7 @@ from mteval.analysis.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED, Bootstrap
 from mteval.config import EndpointSettings, RetrySettings, RunConfig
 from mteval.data.loaders import SourceFiles
 from mteval.errors import ConfigError, JudgeReplyError
-from mteval.judges.judge import fill_template
+from mteval.judges.judge import fill_template, reask_config
 from mteval.judges.parse import parse_judge_reply
 from mteval.models import (
     Model,
@@ -272,13 +272,15 @@ class _Judge:
         unusable reply, which is asked again, as in a run.
         """
         messages = [ChatMessage(role="user", content=prompt)]
+        base = config or self.model.config
         for attempt in range(1, self.reply_attempts + 1):
             again = None if attempt == 1 else f"judge-attempt-{attempt}"
             parts = [p for p in (salt, again) if p]
             try:
                 output = await self.model.generate(
                     messages,
-                    config=config,
+                    # A re-ask varies the request as a run's does (a greedy judge repeats itself).
+                    config=reask_config(base, attempt),
                     priority=_AUDIT_PRIORITY,
                     salt="|".join(parts) or None,
                 )
