@@ -247,3 +247,37 @@ def test_bootstrap_rows_resamples_dialogues_with_the_project_bootstrap() -> None
 def test_bootstrap_rows_of_an_undefined_statistic_has_no_value() -> None:
     estimate = bootstrap_rows(Bootstrap(n_resamples=10), "t", ["a"], lambda rows: None)
     assert estimate.value is None and not math.isnan(estimate.n_turns)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(1, 10), min_size=3, max_size=3), min_size=3, max_size=20),
+    st.integers(-3, 3),
+    st.integers(1, 3),
+)
+def test_self_consistency_figures_ignore_shift_and_scale(
+    rows: list[list[int]], shift: int, scale: int
+) -> None:
+    scores = np.array(rows, dtype=float)
+    moved = scores * scale + shift
+    sd = within_turn_sd(scores)
+    assert sd is not None and within_turn_sd(moved) == pytest.approx(scale * sd)
+    assert changed_share(moved) == changed_share(scores)
+    value = icc(scores)
+    if value is None:
+        assert icc(moved) is None
+    else:
+        assert icc(moved) == pytest.approx(value)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 10), st.integers(1, 10)), min_size=2, max_size=30))
+def test_krippendorff_alpha_of_two_complete_raters_is_symmetric_and_at_most_one(
+    pairs: list[tuple[int, int]],
+) -> None:
+    a = [x for x, _ in pairs]
+    b = [y for _, y in pairs]
+    alpha = krippendorff_alpha_interval([a, b])
+    if alpha is not None:
+        assert alpha <= 1 + 1e-12
+        assert krippendorff_alpha_interval([b, a]) == pytest.approx(alpha)
