@@ -668,8 +668,9 @@ class _Audit:
         index = {t.key: i for i, t in enumerate(rows)}
         scores = np.array([t.score for t in rows], dtype=np.float64)
         words = np.array([_words(t.response) for t in rows], dtype=np.float64)
-        tasks = np.array([t.task for t in rows])
-        dialogues = np.array([t.group for t in rows])
+        # Integer codes: grouping by them is cheaper in every bootstrap replicate.
+        tasks = np.unique([t.task for t in rows], return_inverse=True)[1]
+        dialogues = np.unique([t.group for t in rows], return_inverse=True)[1]
 
         def figures(subset: Sequence[_Turn]) -> dict[str, Callable[[Any], float | None]]:
             ix = np.array([index[t.key] for t in subset], dtype=np.intp)
