@@ -149,3 +149,30 @@ def test_a_page_asked_for_under_another_host_name_is_refused(client):
     response = client.get("/api/runs", headers={"host": "evil.example"})
     assert response.status_code == 400
     assert client.get("/api/runs", headers={"host": "localhost:8000"}).status_code == 200
+
+
+def test_a_running_run_whose_process_went_silent_shows_as_stalled(tmp_path):
+    import time
+
+    from starlette.testclient import TestClient
+
+    from mteval.viewer import ViewerConfig, create_app, open_store
+
+    path = tmp_path / "stalled.db"
+    store = RunStore(path)
+    quiet = add(store, tasks=["refinement_multi"], config={}, version="x", status="running")
+    alive = add(store, tasks=["expansion_multi"], config={}, version="x", status="running")
+    store._db.execute(
+        "UPDATE runs SET heartbeat_at = ? WHERE run_id = ?", (time.time() - 3600, quiet)
+    )
+    store._db.execute("UPDATE runs SET heartbeat_at = ? WHERE run_id = ?", (time.time(), alive))
+    store.close()
+    reader = open_store(path)
+    try:
+        client = TestClient(create_app(ViewerConfig(store=reader)), base_url="http://127.0.0.1")
+        states = client.get("/api/runs").json()
+        assert states[quiet]["status"] == "stalled"
+        assert states[alive]["status"] == "running"
+        assert ">stalled</span>" in client.get(f"/run/{quiet}").text
+    finally:
+        reader.close()

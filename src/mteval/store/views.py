@@ -74,6 +74,8 @@ class RunCounts:
         judge_errors: Turns whose judging failed.
         model_requests: HTTP attempts to the model.
         judge_requests: Requests to the judge.
+        heartbeat_at: When the process running it last said it was alive
+            (a run in progress does so every few seconds).
     """
 
     expected: int = 0
@@ -84,6 +86,7 @@ class RunCounts:
     judge_errors: int = 0
     model_requests: int = 0
     judge_requests: int = 0
+    heartbeat_at: float | None = None
 
     @property
     def requests(self) -> int:
@@ -115,12 +118,13 @@ def run_counts(store: RunStore, run_ids: Sequence[str]) -> dict[str, RunCounts]:
         tuple(run_ids),
     ):
         judged[row[0]][row[1]] = (int(row[2]), int(row[3]))
-    expected = {
-        row[0]: _expected(row[1])
-        for row in _db(store).execute(
-            f"SELECT run_id, config FROM runs WHERE run_id IN ({marks})", tuple(run_ids)
-        )
-    }
+    expected, beats = {}, {}
+    for row in _db(store).execute(
+        f"SELECT run_id, config, heartbeat_at FROM runs WHERE run_id IN ({marks})",
+        tuple(run_ids),
+    ):
+        expected[row[0]] = _expected(row[1])
+        beats[row[0]] = row[2]
     out = {}
     for run_id in run_ids:
         t, j = turns.get(run_id, {}), judged.get(run_id, {})
@@ -133,6 +137,7 @@ def run_counts(store: RunStore, run_ids: Sequence[str]) -> dict[str, RunCounts]:
             judge_errors=j.get("error", (0, 0))[0],
             model_requests=sum(v[1] for v in t.values()),
             judge_requests=sum(v[1] for v in j.values()),
+            heartbeat_at=beats.get(run_id),
         )
     return out
 

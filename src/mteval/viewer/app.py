@@ -35,6 +35,7 @@ from mteval.errors import StoreError
 from mteval.store.sqlite import RunInfo, RunStore
 from mteval.store.views import (
     OUTCOMES,
+    RunCounts,
     TurnFilter,
     dialogue_diffs,
     dialogue_turns,
@@ -74,6 +75,9 @@ class ViewerConfig:
         cache: The score tables' cache (shared with a background warm-up);
             None: a new one.
         poll_ms: How often pages of a run in progress refresh their counts.
+        stalled_after_s: A run still marked running whose process has not
+            said it is alive for this long is shown as ``stalled`` (killed,
+            or its machine went away; ``mteval run`` resumes it).
         allowed_hosts: Host headers it answers (the default: this machine's
             names only, so that a web page cannot read the store through a
             DNS-rebound name); ``("*",)`` when it listens for other machines.
@@ -84,6 +88,7 @@ class ViewerConfig:
     n_resamples: int = 1000
     cache: TableCache | None = None
     poll_ms: int = 2000
+    stalled_after_s: float = 60.0
     allowed_hosts: tuple[str, ...] = LOCAL_NAMES
 
 
@@ -159,6 +164,14 @@ def create_app(config: ViewerConfig) -> Starlette:
         name: resources.files("mteval.viewer").joinpath("static").joinpath(name).read_bytes()
         for name in _STATIC
     }
+
+    def shown_status(run: RunInfo, counts: RunCounts) -> str:
+        beat = counts.heartbeat_at
+        if run.status == "running" and beat and time.time() - beat > config.stalled_after_s:
+            return "stalled"
+        return run.status
+
+    env.globals["shown_status"] = shown_status
 
     def page(template: str, status: int = 200, **context: Any) -> HTMLResponse:
         body = env.get_template(template).render(**context)
@@ -358,7 +371,7 @@ def create_app(config: ViewerConfig) -> Starlette:
         counts = run_counts(store, [r.run_id for r in runs])
         body = {
             r.run_id: {
-                "status": r.status,
+                "status": shown_status(r, counts[r.run_id]),
                 "updated_at": r.updated_at,
                 **{
                     k: getattr(counts[r.run_id], k)
