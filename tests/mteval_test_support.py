@@ -45,6 +45,8 @@ class EndpointProcess:
     def __init__(self, config: dict[str, Any], workdir: Path, *, log: bool = False) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         self.config_path = workdir / "endpoint.json"
+        # As vLLM and OpenAI: a base URL without /v1 fails here as it would there.
+        config = {"v1_only": True, **config}
         self.config_path.write_text(json.dumps(config), encoding="utf-8")
         self.log_path = workdir / "requests.jsonl" if log else None
         command = [

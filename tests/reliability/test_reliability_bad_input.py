@@ -231,6 +231,11 @@ CASES = [
         ("--model-arg 'seed={bad'", "not valid JSON"),
     ),
     Case(
+        "base URL without /v1 (the endpoint serves /v1 only, as vLLM)",
+        lambda c: c.run(url=c.url.removesuffix("/v1")),
+        ("HTTP 404", "base URL ends with /v1"),
+    ),
+    Case(
         "base URL without a scheme",
         lambda c: c.run(url=c.url.split("://", 1)[1]),
         ("give the full URL with its scheme", "e.g. http://127.0.0.1:"),

@@ -118,3 +118,14 @@ def test_constructor_has_no_side_effects():
     ep = MockEndpoint(port=1)  # would fail to bind if it tried
     with pytest.raises(RuntimeError):
         _ = ep.url
+
+
+def test_v1_only_endpoint_refuses_a_base_url_without_v1():
+    # Issue 9, finding 6: with the unprefixed routes served, a client configured without
+    # /v1 worked against the scripted endpoint and would fail against vLLM or OpenAI.
+    body = json.dumps({"model": "m", "messages": [{"role": "user", "content": "y"}]}).encode()
+    with MockEndpoint(EndpointConfig(v1_only=True)) as ep:
+        assert http("POST", f"{ep.url}/chat/completions", body)[0] == 404
+        assert http("GET", f"{ep.url}/models")[0] == 404
+        status, reply = http("POST", f"{ep.base_url}/chat/completions", body)
+    assert status == 200 and reply["choices"][0]["message"]["content"] == "y"

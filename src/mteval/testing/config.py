@@ -235,6 +235,10 @@ class EndpointConfig(_Frozen):
             a request arriving while this many are already in service, as
             llama.cpp's ``llama-server`` does when its slots overflow the
             context cache they share. ``None``: never.
+        v1_only: Serve the API under ``/v1`` only, as vLLM and OpenAI do, so
+            that a base URL missing its ``/v1`` fails (HTTP 404) in tests as it
+            would there. Off: ``/chat/completions`` is served too, as
+            llama.cpp's server does.
     """
 
     models: dict[str, Policy] = Field(default_factory=dict)
@@ -245,6 +249,7 @@ class EndpointConfig(_Frozen):
     faults: FaultConfig = FaultConfig()
     api_key: str | None = None
     overflow_above: int | None = Field(default=None, ge=1)
+    v1_only: bool = False
 
     def policy_for(self, model: str) -> Policy | None:
         """Return the policy that answers ``model`` (``None``: unknown model)."""

@@ -557,6 +557,14 @@ class MockEndpoint:
     ) -> bool:
         """Answer one request; return whether the connection stays open."""
         path = request.path.rstrip("/")
+        if self._config.v1_only and path in ("/chat/completions", "/models"):
+            return await self._send_error(
+                writer,
+                request,
+                404,
+                f"Unknown route: {request.method} {request.path} (the API is under /v1)",
+                "not_found",
+            )
         if path in ("/v1/chat/completions", "/chat/completions"):
             if request.method != "POST":
                 return await self._send_error(writer, request, 405, "Use POST.", None)
