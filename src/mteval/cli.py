@@ -161,8 +161,8 @@ def _print_results(results: Any) -> None:
         "Errors",
         "Not run",
         "Judge errors",
-        "Truncated",
         "Pending",
+        "Truncated",
     ):
         tasks.add_column(column, justify="left" if column == "Task" else "right")
     for name, task in results.tasks.items():
@@ -174,8 +174,8 @@ def _print_results(results: Any) -> None:
             str(task.n_turn_errors),
             str(task.n_not_run),
             str(task.n_judge_errors),
-            str(task.n_truncated),
             str(task.n_pending),
+            str(task.n_truncated),
         )
     out.print(tasks)
 
