@@ -41,57 +41,46 @@ EXIT_INCOMPLETE = 3
 def test_a_run_with_failed_turns_exits_3_with_the_reasons_and_the_retry_command(
     tmp_path: Path, thread_endpoint: Any
 ) -> None:
-    storm = FaultConfig(p=1.0, kinds=("http_500",), max_consecutive=1000)
-    endpoint = thread_endpoint(EndpointConfig(models={"m": EchoPolicy()}, faults=storm))
+    def short_memory(body: dict[str, Any]) -> str:
+        # The server fails every request with a long history (HTTP 500 after retries).
+        if len(body["messages"]) >= 8:
+            raise RuntimeError("history too long today")
+        return str(body["messages"][-1]["content"])
+
+    endpoint = thread_endpoint(EndpointConfig(models={"m": CallablePolicy(fn=short_memory)}))
     db, out = tmp_path / "f.db", tmp_path / "out"
     args = run_args(
-        endpoint.base_url,
-        db,
-        out,
-        "--tasks",
-        CLS,
-        "--limit",
-        "2",
-        "--max-attempts",
-        "2",
-        model="m",
-        judge=False,
-    )
+        endpoint.base_url, db, out, "--tasks", CLS, "--limit", "2", "--max-attempts", "2",
+        model="m", judge=False,
+    )  # fmt: skip
     failed = run_cli(args, cwd=tmp_path)
 
     assert failed.returncode == EXIT_INCOMPLETE, failed.stderr
     assert "Traceback" not in failed.stderr
-    run_id = read_results(out)["run_id"]
+    data = read_results(out)
+    task = data["tasks"][CLS]
+    errors, not_run, scored = task["n_turn_errors"], task["n_not_run"], task["n_scored"]
+    assert errors == 2 and not_run > 0 and scored > 0
     stderr = " ".join(failed.stderr.split())
-    assert "incomplete: 20 of 20 turns are not scored" in stderr
-    assert "2 × turn error: HTTP 500" in stderr
+    assert f"incomplete: {20 - scored} of 20 turns are not scored" in stderr
+    assert f"{not_run} × not run: not run: turn of this dialogue failed" in stderr
+    assert "2 × turn error: HTTP 500: The reply policy failed" in stderr
     assert f"(e.g. {CLS} " in stderr
-    assert "18 × not run: not run: turn of this dialogue failed" in stderr
-    assert f"retry them: mteval run --retry-errors {run_id} --db {db}" in stderr
-    # The table says the headline is partial and what is missing.
+    assert f"retry them: mteval run --retry-errors {data['run_id']} --db {db}" in stderr
+    # The table marks the partial scores and says what is missing; Pending column.
     stdout = " ".join(failed.stdout.split())
     assert "Pending" in stdout
     assert "* partial, not the benchmark's number" in stdout
     assert "Expansion: not in this run" in stdout
-    assert "Recollection: 0 of 20 turns scored" in stdout
+    assert f"Recollection: {scored} of 20 turns scored" in stdout
 
     # The endpoint recovers: the printed command finishes the run, and exits 0.
     endpoint.set_config(EndpointConfig(models={"m": EchoPolicy()}))
     retried = run_cli(
-        [
-            "run",
-            "--retry-errors",
-            run_id,
-            "--db",
-            str(db),
-            "--output-dir",
-            str(out),
-            "--no-progress",
-            "--retry-base-delay",
-            "0.01",
-        ],
+        ["run", "--retry-errors", data["run_id"], "--db", str(db), "--output-dir", str(out),
+         "--no-progress", "--retry-base-delay", "0.01"],
         cwd=tmp_path,
-    )
+    )  # fmt: skip
     assert retried.returncode == 0, retried.stderr
     assert read_results(out)["tasks"][CLS]["n_scored"] == 20
     assert "incomplete" not in retried.stderr
