@@ -21,6 +21,7 @@ ESCAPES = (
     "<script>alert('xss')</script> plain <b>bold?</b>",
     "</textarea><textarea>broken out",
     '[click me](javascript:alert(1)) and <a href="javascript:alert(2)">raw link</a>',
+    "A **safe** [link](https://example.com/page) and `code`",
 )
 BIG_REPLY = ("One megabyte of reply. " * 46_000)[:1_000_000] + "<script>END</script>"
 

@@ -168,8 +168,13 @@ def test_replies_render_as_text_and_nothing_runs(browser, viewer, real_store, ar
     assert "</textarea><textarea>broken out" in texts[1]
     assert "click me" in texts[2] and 'href="javascript:alert(2)"' in texts[2]
     assert ESCAPES[0].startswith("<script>")
+    # Markdown renders; a link leaves the viewer in a new tab, without referrer or opener.
+    link = replies.nth(3).locator("a")
+    assert link.get_attribute("href") == "https://example.com/page"
+    assert link.get_attribute("rel") == "noopener noreferrer nofollow"
+    assert replies.nth(3).locator("strong").inner_text() == "safe"
     # The 1 MB reply is there in full, as text.
-    big = replies.nth(3).inner_text()
+    big = replies.nth(4).inner_text()
     assert len(big) >= 1_000_000 and big.rstrip().endswith("<script>END</script>")
     # Nothing injected became an element: one script (the viewer's), no textarea, no
     # javascript: link, no bold from a reply.

@@ -34,19 +34,15 @@ def _parser() -> MarkdownIt:
 
     def validate(url: str) -> bool:
         lowered = url.strip().lower()
-        relative = not any(c in lowered.split("/")[0] for c in ":")
-        return base(url) and (lowered.startswith(_SAFE_SCHEMES) or relative)
+        # No scheme before the first slash: a relative link, which stays in the viewer.
+        relative = ":" not in lowered.split("/", 1)[0]
+        return bool(base(url)) and (lowered.startswith(_SAFE_SCHEMES) or relative)
 
     parser.validateLink = validate  # type: ignore[method-assign]
-    renderer: Any = parser.renderer
-    link_open = renderer.rules.get("link_open")
-
-    def render_link(tokens: Any, idx: int, options: Any, env: Any) -> str:
+    def render_link(renderer: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
         # Links in replies leave the viewer: no referrer, no opener, never followed as ours.
         tokens[idx].attrSet("rel", "noopener noreferrer nofollow")
         tokens[idx].attrSet("target", "_blank")
-        if link_open is not None:
-            return str(link_open(tokens, idx, options, env))
         return str(renderer.renderToken(tokens, idx, options, env))
 
     parser.add_render_rule("link_open", render_link)
