@@ -114,8 +114,9 @@ class AdaptiveLimit:
         baseline = self.baseline_s
         self._window_means.append(mean)
         if baseline is not None and baseline > 0 and mean > baseline * (1 + self.queue_tolerance):
-            # Little's law: the server served about limit * baseline / mean at once.
-            served = int(self._limit * baseline / mean)
+            # Little's law: the server served about limit * baseline / mean at once
+            # (rounded: flooring 1.97 to 1 would halve a two-slot server's throughput).
+            served = round(self._limit * baseline / mean)
             self._set(max(served, self._limit // 2, 1), slow_start=False)
         elif self._limit < self.ceiling:
             grown = self._limit * 2 if self._slow_start else self._limit + 1
