@@ -96,6 +96,16 @@ def test_report_renders_offline_with_working_links_and_escaped_replies(written, 
                 )
                 assert widths[0] <= widths[1], (section, widths)
 
+            # Two runs' per-turn curves are drawn side by side, not on top of each other.
+            starts = page.evaluate(
+                """() => [...document.querySelectorAll(
+                           '#figure-per-turn g[id^="fig-per-turn-line-"]')]
+                       .slice(0, 2)
+                       .map(g => g.querySelector('path').getAttribute('d')
+                                  .trim().split(/\\s+/)[1])"""
+            )
+            assert len(starts) == 2 and starts[0] != starts[1], starts
+
             # A dialogue's turns are rendered when it is opened or linked to.
             dialogue = page.locator("details.dialogue").first
             dialogue_id = dialogue.get_attribute("id")
