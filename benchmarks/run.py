@@ -117,8 +117,8 @@ def _reference_replies(tasks: str) -> dict[str, str]:
     differs from the gold history, as with a real model; otherwise the gold
     settings would repeat the own-history requests and be answered from cache.
     """
-    from mteval.data import SourceFiles
-    from mteval.tasks import resolve_tasks
+    from mteval.benchmarks.mt_eval import SourceFiles
+    from mteval.benchmarks.mt_eval.tasks import resolve_tasks
 
     sources = SourceFiles()
     replies: dict[str, str] = {}
@@ -244,7 +244,7 @@ def _lower_bound(
     db: Path, log: list[dict[str, Any]], capacity: int | None
 ) -> tuple[float, float, float]:
     """(lower bound, longest chain, total service / C) from the store and the log."""
-    from mteval.tasks import TASKS
+    from mteval.benchmarks.mt_eval.tasks import TASKS
 
     service: dict[str, float] = {}
     for entry in log:

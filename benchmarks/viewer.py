@@ -57,10 +57,10 @@ def text(rng: random.Random, n_chars: int) -> str:
 
 
 def synthesise(path: Path, n_runs: int) -> tuple[list[str], int]:
-    from mteval.data import SourceFiles
-    from mteval.runner.records import JudgmentRecord, TurnRecord
+    from mteval.benchmarks.mt_eval import SourceFiles
+    from mteval.benchmarks.mt_eval.tasks import TASKS
+    from mteval.records import JudgmentRecord, TurnRecord
     from mteval.store import RunStore
-    from mteval.tasks import TASKS
     from mteval.types import ModelOutput, Usage
 
     sources = SourceFiles()

@@ -40,7 +40,7 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 @pytest.fixture(scope="session")
 def sources() -> Any:
     """The shared MT-Eval sources, loaded once per session."""
-    from mteval.data import SourceFiles
+    from mteval.benchmarks.mt_eval import SourceFiles
 
     return SourceFiles(DATA_DIR)
 

@@ -112,8 +112,8 @@ def reference_replies(task_names: list[str]) -> dict[str, str]:
     """
     import hashlib
 
-    from mteval.data import SourceFiles
-    from mteval.tasks import TASKS
+    from mteval.benchmarks.mt_eval import SourceFiles
+    from mteval.benchmarks.mt_eval.tasks import TASKS
 
     sources = SourceFiles(DATA_DIR)
     replies: dict[str, str] = {}

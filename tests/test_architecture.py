@@ -1,4 +1,5 @@
-"""Architecture rules: layers import downwards only; packages declare their public surface."""
+"""Architecture rules: layers import downwards only; the engine never imports a benchmark package;
+packages declare their public surface."""
 
 from __future__ import annotations
 
@@ -16,12 +17,14 @@ RANKS = {
     "errors": 0,
     "config": 0,
     "_version": 0,
+    "records": 0,
     "text": 1,
     "resources": 1,
     "instructions": 1,
     "data": 2,
-    "tasks": 3,
     "models": 4,
+    # The benchmark interface and registry (mteval.benchmarks, mteval.benchmarks.base).
+    "benchmarks": 4.5,
     "runner": 5,
     "scoring": 6,
     "judges": 7,
@@ -36,15 +39,31 @@ RANKS = {
     "cli_common": 12,
     "cli_view": 12,
     "cli": 12,
-    # Benchmark packages sit on top: they may use any engine layer, and no engine
-    # layer may import them.
-    "benchmarks": 13,
 }
 # The mock endpoint is a leaf for tests and benchmarks: it may use only the bottom layer.
 LEAVES = {"testing": 0}
 
+# The benchmark seam: these modules of mteval.benchmarks are the interface and the
+# registry; every other module below mteval.benchmarks belongs to a benchmark package
+# (a plug-in). Plug-ins sit above the engine's report layer and below the pipeline:
+# they may use anything up to the report layer, but no engine module imports them
+# (the registry imports them by name at run time).
+INTERFACE = {"mteval.benchmarks", "mteval.benchmarks.base", "mteval.benchmarks.__init__"}
+PLUGIN = "benchmark-plugin"
+RANKS[PLUGIN] = 10.5
+
+
+def plugin_of(module: str) -> str | None:
+    """The benchmark package a module belongs to (None for engine modules)."""
+    parts = module.split(".")
+    if len(parts) >= 3 and parts[1] == "benchmarks" and module not in INTERFACE:
+        return parts[2]
+    return None
+
 
 def layer_of(module: str) -> str:
+    if plugin_of(module) is not None:
+        return PLUGIN
     return module.split(".")[1] if module.count(".") >= 1 else ""
 
 
@@ -86,6 +105,33 @@ def test_layers_import_downwards_only(module: str, path: Path) -> None:
             f"{module} (layer {layer}) imports {name} (layer {target}): lower layers never "
             "import higher ones"
         )
+
+
+@pytest.mark.parametrize(("module", "path"), modules(), ids=lambda v: str(v))
+def test_the_engine_never_imports_a_benchmark_package(module: str, path: Path) -> None:
+    own = plugin_of(module)
+    for name in imports_of(path):
+        target = plugin_of(name)
+        if target is None:
+            continue
+        assert own is not None, (
+            f"{module} imports the benchmark package {name}: the engine reaches benchmarks "
+            "only through mteval.benchmarks.get_benchmark (the registry)"
+        )
+        assert target == own, f"benchmark package {own} imports another benchmark's {name}"
+
+
+def test_every_registered_benchmark_is_a_package_with_a_benchmark() -> None:
+    from mteval.benchmarks import REGISTRY, get_benchmark
+
+    for name, module in REGISTRY.items():
+        assert plugin_of(module) is not None, module
+        benchmark = get_benchmark(name)
+        assert benchmark.name == name
+        assert (SRC / "benchmarks" / module.split(".")[2] / "__init__.py").is_file()
+        # A benchmark package opens with a docstring citing its paper and reference code.
+        doc = importlib.import_module(module).__doc__ or ""
+        assert len(doc.strip()) > 40, f"{module} lacks its opening docstring"
 
 
 PACKAGES = [

@@ -66,7 +66,7 @@ def test_readme_says_where_the_shared_folders_come_from() -> None:
 def test_a_relative_data_dir_keeps_its_meaning_after_the_working_folder_changes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from mteval.data import SourceFiles
+    from mteval.benchmarks.mt_eval import SourceFiles
 
     from mteval_test_support import DATA_DIR
 

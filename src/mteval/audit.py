@@ -17,7 +17,8 @@ an audit run again answers from the cache, except the canaries, which are
 salted with the audit's id because drift is what they look for. Turns are
 sampled per check with a fixed seed, stratified by task. The benchmark says
 which turns have a checker, how to ask about an instruction and how to judge
-without history (:mod:`mteval.tasks.audit`).
+without history: its :attr:`~mteval.benchmarks.base.Benchmark.audit` hooks
+(MT-Eval's: :mod:`mteval.benchmarks.mt_eval.tasks.audit`).
 """
 
 from __future__ import annotations
@@ -60,10 +61,10 @@ from mteval.analysis.audit_stats import (
 )
 from mteval.analysis.audit_verdicts import check_verdict
 from mteval.analysis.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED, Bootstrap, make_sample
+from mteval.benchmarks import Benchmark, TaskSpec, get_benchmark
 from mteval.config import EndpointSettings, RetrySettings, RunConfig
-from mteval.data.loaders import SourceFiles
 from mteval.errors import ConfigError, JudgeReplyError
-from mteval.judges.judge import fill_template, reask_config
+from mteval.judges import reask_config
 from mteval.judges.parse import parse_judge_reply
 from mteval.models import (
     Model,
@@ -75,16 +76,6 @@ from mteval.models import (
 )
 from mteval.report.audit import audit_markdown
 from mteval.store import RunStore
-from mteval.tasks import TaskSpec, get_task
-from mteval.tasks.audit import (
-    FOLLOWS_THRESHOLD,
-    has_checker,
-    instruction_follow_prompt,
-    no_history_judge,
-    pairwise_prompt,
-    parse_pairwise_verdict,
-)
-from mteval.tasks.base import JudgeContext
 from mteval.types import ChatMessage, Dialogue, GenerateConfig
 
 __all__ = [
@@ -352,7 +343,8 @@ class _Audit:
         *,
         run_id: str,
         store: RunStore,
-        sources: SourceFiles,
+        benchmark: Benchmark,
+        sources: Any,
         run_config: RunConfig,
         options: AuditOptions,
         judge: _Judge,
@@ -363,6 +355,8 @@ class _Audit:
         self.run_id = run_id
         self.store = store
         self.sources = sources
+        # What the benchmark offers an audit (checkers, prompts): see Benchmark.audit.
+        self.hooks = benchmark.audit
         self.run_config = run_config
         self.options = options
         self.judge = judge
@@ -370,7 +364,9 @@ class _Audit:
         self.on_check = on_check
         self.audit_id = audit_id
         self.figures = _Figures(Bootstrap(n_resamples=options.n_resamples, seed=DEFAULT_SEED))
-        self.specs: dict[str, TaskSpec] = {name: get_task(name) for name in run_config.tasks}
+        self.specs: dict[str, TaskSpec] = {
+            name: benchmark.get_task(name) for name in run_config.tasks
+        }
         self._dialogues: dict[str, dict[str, Dialogue]] = {}
         self.judged, self.checked = self._load_turns(run_id)
         self.others = {other: self._load_turns(other)[0] for other in options.others}
@@ -395,7 +391,7 @@ class _Audit:
             turn = _Turn(j.task, j.dialogue_id, j.position, j.turn_index, response, j.score)
             if j.method == "judge":
                 judged.append(turn)
-            elif has_checker(spec):
+            elif self.hooks.has_checker(spec):
                 checked.append(turn)
         return judged, checked
 
@@ -412,13 +408,15 @@ class _Audit:
         fields = fields or spec.judge_fields
         if template is None or fields is None:
             raise ConfigError(f"task {turn.task} is not judge-scored")
-        context = JudgeContext(
+        prompt: str = self.hooks.judge_prompt(
+            self.sources,
+            template=template,
+            fields=fields,
             dialogue=self.dialogue(turn.task, turn.dialogue_id),
             position=turn.position,
             response=turn.response,
-            documents=self.sources.documents,
         )
-        return fill_template(self.sources.template(template), fields(context))
+        return prompt
 
     def sample(self, turns: Sequence[_Turn]) -> list[_Turn]:
         return _stratified(turns, self.options.sample, self.options.seed)
@@ -630,7 +628,7 @@ class _Audit:
     async def checker_agreement(self) -> dict[str, Any]:
         prompts: list[tuple[_Turn, str]] = []
         for turn in self.sample(self.checked):
-            prompt = instruction_follow_prompt(
+            prompt = self.hooks.instruction_follow_prompt(
                 self.dialogue(turn.task, turn.dialogue_id), turn.response
             )
             if prompt is not None:
@@ -641,7 +639,7 @@ class _Audit:
         scores = await asyncio.gather(*(self.judge.score(p) for _, p in prompts))
         rows = [t for (t, _), s in zip(prompts, scores, strict=True) if s is not None]
         judge_pass = {
-            t.key: s >= FOLLOWS_THRESHOLD
+            t.key: s >= self.hooks.FOLLOWS_THRESHOLD
             for (t, _), s in zip(prompts, scores, strict=True)
             if s is not None
         }
@@ -657,7 +655,7 @@ class _Audit:
 
         overall, per_task = self.figures.per_task(rows, figures)
         overall["n_errors"] = len(prompts) - len(rows)
-        overall["follows_threshold"] = FOLLOWS_THRESHOLD
+        overall["follows_threshold"] = self.hooks.FOLLOWS_THRESHOLD
         return _done("checker_agreement", overall, per_task)
 
     async def length_bias(self) -> dict[str, Any]:
@@ -685,14 +683,16 @@ class _Audit:
         return _done("length_bias", overall, per_task)
 
     async def history_sensitivity(self) -> dict[str, Any]:
-        candidates = [t for t in self.judged if no_history_judge(self.specs[t.task]) is not None]
+        candidates = [
+            t for t in self.judged if self.hooks.no_history_judge(self.specs[t.task]) is not None
+        ]
         rows = self.sample(candidates)
         if not rows:
             return _skipped("no judged task's template can be filled without history")
         self.announce("history_sensitivity", len(rows))
 
         def bare(turn: _Turn) -> str:
-            plan = no_history_judge(self.specs[turn.task])
+            plan = self.hooks.no_history_judge(self.specs[turn.task])
             assert plan is not None
             return self.prompt(turn, template=plan.template, fields=plan.fields)
 
@@ -729,13 +729,13 @@ class _Audit:
             dialogue = self.dialogue(turn.task, turn.dialogue_id)
             mine, their = turn.response, theirs[turn.key].response
             return (
-                pairwise_prompt(dialogue, turn.position, mine, their),
-                pairwise_prompt(dialogue, turn.position, their, mine),
+                self.hooks.pairwise_prompt(dialogue, turn.position, mine, their),
+                self.hooks.pairwise_prompt(dialogue, turn.position, their, mine),
             )
 
         pairs = [prompts(t) for t in rows]
         verdicts = await asyncio.gather(
-            *(self.judge.ask(p, parse_pairwise_verdict) for pair in pairs for p in pair)
+            *(self.judge.ask(p, self.hooks.parse_pairwise_verdict) for pair in pairs for p in pair)
         )
         games = [
             PairVerdict(
@@ -897,7 +897,10 @@ async def audit_async(
         if run_id in options.others:
             raise ConfigError(f"run {run_id} is given twice: pass each run once")
         other_judges = {other: store.get_run(other).judge for other in options.others}
-        sources = SourceFiles(data_dir)
+        benchmark = get_benchmark(run_config.benchmark)
+        if benchmark.audit is None:
+            raise ConfigError(f"{benchmark.title} runs cannot be audited yet: it offers no audit")
+        sources = benchmark.load_sources(data_dir)
         judge_model = _make_model(
             run_config.judge, store=store, environ=env, options=options, sleep=sleep
         )
@@ -916,6 +919,7 @@ async def audit_async(
         work = _Audit(
             run_id=run_id,
             store=store,
+            benchmark=benchmark,
             sources=sources,
             run_config=run_config,
             options=options,

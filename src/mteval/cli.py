@@ -24,7 +24,12 @@ from rich.table import Table
 from mteval._version import __version__
 from mteval.cli_common import err, out, run_until_signalled
 from mteval.cli_common import guard as _guard
-from mteval.config import DEFAULT_JUDGE, DEFAULT_MAX_CONNECTIONS, DEFAULT_SYSTEM_MESSAGE
+from mteval.config import (
+    DEFAULT_BENCHMARK,
+    DEFAULT_JUDGE,
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_SYSTEM_MESSAGE,
+)
 from mteval.errors import ConfigError, MtevalError
 
 __all__ = ["app", "main"]
@@ -128,27 +133,39 @@ def _fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f}"
 
 
-def _print_results(results: Any) -> None:
-    from mteval.report.markdown import CATEGORY_LABELS
+def _headline(results: Any) -> tuple[str, dict[str, str]]:
+    """The headline table's title and its columns (score key -> label)."""
+    from mteval.benchmarks import get_benchmark
 
-    if any(results.scores.get(k) is not None for k in CATEGORY_LABELS):
+    try:
+        benchmark = get_benchmark(results.benchmark)
+    except MtevalError:
+        return f"{results.benchmark} scores", {k: k for k in results.scores}
+    labels = dict(benchmark.headline_labels) or {k: k for k in results.scores}
+    return benchmark.headline_title or f"{benchmark.title} scores", labels
+
+
+def _print_results(results: Any) -> None:
+    title, labels = _headline(results)
+    if any(results.scores.get(k) is not None for k in labels):
         partial = _partial_categories(results)
-        table = Table(title="MT-Eval multi-turn performance", title_justify="left")
+        table = Table(title=title, title_justify="left")
         table.add_column("Model")
-        for label in CATEGORY_LABELS.values():
+        for label in labels.values():
             table.add_column(label, justify="right")
         cells = []
-        for key in CATEGORY_LABELS:
+        for key in labels:
             value = results.scores.get(key)
             incomplete = bool(partial) if key == "average" else key in partial
             cells.append(_fmt(value) + ("*" if incomplete and value is not None else ""))
         table.add_row(escape(results.model), *cells)
         out.print(table)
         if partial:
-            what = "; ".join(f"{CATEGORY_LABELS.get(k, k)}: {v}" for k, v in partial.items())
+            what = "; ".join(f"{labels.get(k, k)}: {v}" for k, v in partial.items())
             out.print(f"* partial, not the benchmark's number — {what}", highlight=False)
     else:
-        # No multi-turn task: a row of dashes says nothing; show what was run.
+        # No headline score (MT-Eval: no multi-turn task): a row of dashes says
+        # nothing; show what was run.
         single = _single_turn_table(results)
         if single is not None:
             out.print(single)
@@ -183,16 +200,16 @@ def _print_results(results: Any) -> None:
 def _single_turn_table(results: Any) -> Table | None:
     """The single-turn scores per category, pooled over scored turns like the main table."""
     from mteval.report.markdown import CATEGORY_LABELS
-    from mteval.tasks import TASKS
 
+    if results.benchmark != DEFAULT_BENCHMARK:
+        return None  # MT-Eval's single-turn table
     sums: dict[str, float] = {}
     counts: dict[str, int] = {}
-    for name, task in results.tasks.items():
-        spec = TASKS.get(name)
-        if spec is None or spec.setting != "single" or not task.n_scored or task.score is None:
+    for task in results.tasks.values():
+        if task.setting != "single" or not task.n_scored or task.score is None:
             continue
-        sums[spec.category] = sums.get(spec.category, 0.0) + task.score * task.n_scored
-        counts[spec.category] = counts.get(spec.category, 0) + task.n_scored
+        sums[task.category] = sums.get(task.category, 0.0) + task.score * task.n_scored
+        counts[task.category] = counts.get(task.category, 0) + task.n_scored
     if not counts:
         return None
     scores = {c: sums[c] / counts[c] for c in counts}
@@ -221,10 +238,12 @@ def _single_turn_table(results: Any) -> Table | None:
 
 
 def _partial_categories(results: Any) -> dict[str, str]:
-    """What keeps each main-table category from being complete (empty: nothing)."""
+    """What keeps each MT-Eval main-table category from being complete (empty: nothing)."""
     from mteval.report.markdown import CATEGORY_LABELS
 
     missing: dict[str, str] = {}
+    if results.benchmark != DEFAULT_BENCHMARK:
+        return missing
     for category in CATEGORY_LABELS:
         if category == "average":
             continue
@@ -407,13 +426,23 @@ def run_command(
         str | None,
         typer.Option(help="Model to evaluate, PROVIDER/MODEL (e.g. openai/gpt-4o-mini)."),
     ] = None,
+    benchmark: Annotated[
+        str, typer.Option(help="The benchmark (`mteval benchmarks` lists them).")
+    ] = DEFAULT_BENCHMARK,
     judge: Annotated[
-        str, typer.Option(help=f"Judge model, PROVIDER/MODEL (the paper's: {DEFAULT_JUDGE}).")
-    ] = DEFAULT_JUDGE,
+        str | None,
+        typer.Option(
+            help="Judge model, PROVIDER/MODEL (default: the benchmark's; MT-Eval's paper: "
+            f"{DEFAULT_JUDGE}); '' for none."
+        ),
+    ] = None,
     tasks: Annotated[
-        str,
-        typer.Option(help="main | single | gold | ablations | all | comma-separated task names."),
-    ] = "main",
+        str | None,
+        typer.Option(
+            help="Task groups or comma-separated task names of the benchmark (MT-Eval: main "
+            "(default) | single | gold | ablations | all)."
+        ),
+    ] = None,
     model_base_url: Annotated[
         str | None, typer.Option(help="OpenAI-compatible base URL of the model (…/v1).")
     ] = None,
@@ -451,8 +480,12 @@ def run_command(
     temperature: Annotated[float, typer.Option(help="Model sampling temperature.")] = 0.0,
     max_tokens: Annotated[int, typer.Option(help="Model's maximum new tokens.")] = 1024,
     system_message: Annotated[
-        str, typer.Option(help="System message ('' for none).")
-    ] = DEFAULT_SYSTEM_MESSAGE,
+        str | None,
+        typer.Option(
+            help="System message ('' for none; default: the benchmark's, for MT-Eval "
+            f"{DEFAULT_SYSTEM_MESSAGE!r})."
+        ),
+    ] = None,
     limit: Annotated[
         int | None, typer.Option(help="Only the first N dialogues of each task.")
     ] = None,
@@ -491,7 +524,11 @@ def run_command(
     ] = None,
     db: Annotated[Path, typer.Option(help="The run store (SQLite).")] = Path("mteval.db"),
     data_dir: Annotated[
-        Path | None, typer.Option(help="MT-Eval sources folder (default: $MTEVAL_DATA_DIR).")
+        Path | None,
+        typer.Option(
+            help="The benchmark's sources folder (default: its variable, for MT-Eval "
+            "$MTEVAL_DATA_DIR)."
+        ),
     ] = None,
     resume: Annotated[
         str | None,
@@ -512,11 +549,11 @@ def run_command(
         typer.Option(help="Afterwards, judge the drift canaries and compare with earlier ones."),
     ] = False,
 ) -> None:
-    """Evaluate a model on MT-Eval: generate, judge, score, and print the paper's table."""
+    """Evaluate a model on a benchmark (default MT-Eval): generate, judge, score, print scores."""
 
     def body() -> None:
         from mteval.config import RetrySettings
-        from mteval.pipeline import build_config, run_async, write_outputs
+        from mteval.pipeline import BENCHMARK_DEFAULT, build_config, run_async, write_outputs
 
         resume_id = resume or retry_errors
         if model is None and resume_id is None:
@@ -530,8 +567,9 @@ def run_command(
         )
         config = build_config(
             model=model or "openai/unused",
-            judge=judge or None,
-            tasks=tasks,
+            benchmark=benchmark,
+            judge=BENCHMARK_DEFAULT if judge is None else (judge or None),
+            tasks=BENCHMARK_DEFAULT if tasks is None else tasks,
             model_base_url=model_base_url,
             judge_base_url=judge_base_url,
             model_api_key_env=model_api_key_env,
@@ -542,7 +580,9 @@ def run_command(
             judge_options=_parse_options(judge_option, "--judge-option"),
             temperature=temperature,
             max_tokens=max_tokens,
-            system_message=system_message or None,
+            system_message=(
+                BENCHMARK_DEFAULT if system_message is None else (system_message or None)
+            ),
             limit=limit,
             max_connections=max_connections,
             judge_max_connections=judge_max_connections,
@@ -697,13 +737,14 @@ EXPORT_FIELDS = (
 
 def export_rows(store: Any, run_id: str) -> list[dict[str, Any]]:
     """Return a run's turn-level records, one dict per answered turn (for exports)."""
-    from mteval.tasks import TASKS
+    from mteval.analysis.results import run_meta
 
     info = store.get_run(run_id)
+    task_info = run_meta(info).tasks
     judgments = {(j.task, j.dialogue_id, j.position): j for j in store.judgments(run_id)}
     rows = []
     for turn in store.turns(run_id):
-        spec = TASKS.get(turn.task)
+        spec = task_info.get(turn.task)
         judgment = judgments.get((turn.task, turn.dialogue_id, turn.position))
         user = None
         if turn.completion_key:
@@ -714,9 +755,9 @@ def export_rows(store: Any, run_id: str) -> list[dict[str, Any]]:
             {
                 "run_id": info.run_id,
                 "task": turn.task,
-                "category": spec.category if spec else None,
-                "setting": spec.setting if spec else None,
-                "history": spec.history if spec else None,
+                "category": spec.get("category") if spec else None,
+                "setting": spec.get("setting") if spec else None,
+                "history": spec.get("history") if spec else None,
                 "dialogue_id": turn.dialogue_id,
                 "turn_id": turn.turn_id,
                 "position": turn.position,
@@ -783,15 +824,53 @@ def export_command(
     _guard(body)
 
 
-@app.command("tasks")
-def tasks_command() -> None:
-    """List the task sets and the selection groups."""
-    from mteval.tasks import GROUPS, TASKS
+@app.command("benchmarks")
+def benchmarks_command() -> None:
+    """List the benchmarks with their task groups."""
 
+    def body() -> None:
+        from mteval.benchmarks import benchmark_names, get_benchmark
+
+        table = Table(title="Benchmarks", title_justify="left")
+        for column in ("Benchmark", "Title", "Tasks", "Groups (default first)", "Data variable"):
+            table.add_column(column)
+        for name in benchmark_names():
+            bench = get_benchmark(name)
+            groups = [bench.default_tasks] + [g for g in bench.groups if g != bench.default_tasks]
+            table.add_row(
+                name,
+                bench.title,
+                str(len(bench.tasks)),
+                ", ".join(f"{g} ({len(bench.groups.get(g, ()))})" for g in groups),
+                bench.source.env_var,
+            )
+        out.print(table)
+
+    _guard(body)
+
+
+@app.command("tasks")
+def tasks_command(
+    benchmark: Annotated[
+        str, typer.Option(help="The benchmark (`mteval benchmarks` lists them).")
+    ] = DEFAULT_BENCHMARK,
+) -> None:
+    """List a benchmark's task sets and selection groups."""
+
+    def body() -> None:
+        from mteval.benchmarks import get_benchmark
+
+        bench = get_benchmark(benchmark)
+        _print_tasks(bench.tasks, bench.groups)
+
+    _guard(body)
+
+
+def _print_tasks(tasks: Any, groups: Any) -> None:
     table = Table(title="Tasks", title_justify="left")
     for column in ("Task", "Category", "Setting", "History", "Scorer", "Groups", "Description"):
         table.add_column(column)
-    for name, spec in TASKS.items():
+    for name, spec in tasks.items():
         table.add_row(
             name,
             spec.category,
@@ -802,7 +881,7 @@ def tasks_command() -> None:
             spec.description,
         )
     out.print(table)
-    out.print("Groups: " + "; ".join(f"{g} ({len(n)})" for g, n in GROUPS.items()))
+    out.print("Groups: " + "; ".join(f"{g} ({len(n)})" for g, n in groups.items()))
 
 
 # -- data --------------------------------------------------------------------------------------
@@ -817,14 +896,18 @@ def data_fetch(
         str | None, typer.Option(help="Archive URL (default: the pinned GitHub archive).")
     ] = None,
     force: Annotated[bool, typer.Option(help="Download even if already present.")] = False,
+    benchmark: Annotated[
+        str, typer.Option(help="The benchmark whose sources to fetch.")
+    ] = DEFAULT_BENCHMARK,
 ) -> None:
-    """Download and verify the MT-Eval sources (pinned commit, checked file by file)."""
+    """Download and verify a benchmark's sources (pinned commit, checked file by file)."""
 
     def body() -> None:
-        from mteval.data.sources import fetch_sources
+        from mteval.benchmarks import get_benchmark
 
-        path = fetch_sources(dest, url=url, force=force)
-        out.print(f"MT-Eval sources ready in {escape(str(path))}", highlight=False)
+        source = get_benchmark(benchmark).source
+        path = source.fetch(dest, url=url, force=force)
+        out.print(f"{source.title} ready in {escape(str(path))}", highlight=False)
 
     _guard(body)
 
@@ -838,14 +921,15 @@ def data_export(
     """Write task sets in the benchmark's published JSONL format, to diff with the dataset."""
 
     def body() -> None:
-        from mteval.data import SourceFiles, export_task_set
-        from mteval.tasks import resolve_tasks
+        from mteval.benchmarks import get_benchmark
 
-        sources = SourceFiles(data_dir)
+        bench = get_benchmark(DEFAULT_BENCHMARK)
+        export_task_set = bench.extras["export_task_set"]
+        sources = bench.load_sources(data_dir)
         table = Table(title=f"Exported to {directory}", title_justify="left")
         for column in ("Task", "Dialogues", "Turns", "Answered"):
             table.add_column(column, justify="left" if column == "Task" else "right")
-        for spec in resolve_tasks(tasks):
+        for spec in bench.resolve_tasks(tasks):
             if spec.history == "gold":
                 continue  # same dialogues as the own-history set
             task_set = spec.load(sources)
@@ -868,11 +952,12 @@ def data_stats(
     """Print the benchmark's statistics table (dialogues, turns, words per turn)."""
 
     def body() -> None:
-        from mteval.data import SourceFiles
-        from mteval.tasks import TASKS
-        from mteval.tasks.stats import benchmark_statistics, set_statistics
+        from mteval.benchmarks import get_benchmark
 
-        sources = SourceFiles(data_dir)
+        bench = get_benchmark(DEFAULT_BENCHMARK)
+        benchmark_statistics = bench.extras["benchmark_statistics"]
+        set_statistics = bench.extras["set_statistics"]
+        sources = bench.load_sources(data_dir)
         rows = benchmark_statistics(sources)
         table = Table(title="MT-Eval statistics (multi-turn sets)", title_justify="left")
         table.add_column("Statistic")
@@ -894,7 +979,7 @@ def data_stats(
         per_set = Table(title="Every task set", title_justify="left")
         for column in ("Task", "Dialogues", "Turns", "Answered", "Avg. words/turn"):
             per_set.add_column(column, justify="left" if column == "Task" else "right")
-        for name, spec in TASKS.items():
+        for name, spec in bench.tasks.items():
             if spec.history == "gold":
                 continue
             stats = set_statistics(name, [spec.load(sources)])

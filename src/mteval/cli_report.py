@@ -20,7 +20,6 @@ from mteval.errors import ConfigError, DataError, MtevalError
 
 if TYPE_CHECKING:
     from mteval.analysis.compare import Comparison
-    from mteval.data.loaders import SourceFiles
 
 __all__ = ["register"]
 
@@ -39,11 +38,11 @@ def _existing_store(db: Path) -> Any:
     return RunStore(db, read_only=True)
 
 
-def _sources(data_dir: Path | None) -> SourceFiles | None:
-    """The MT-Eval sources for the turn tables; optional unless ``--data-dir`` is given."""
-    from mteval.data.loaders import SourceFiles
+def _sources(data_dir: Path | None, benchmark: str | None = None) -> Any:
+    """The benchmark's sources for the turn tables; optional unless ``--data-dir`` is given."""
+    from mteval.benchmarks import DEFAULT_BENCHMARK, get_benchmark
 
-    sources = SourceFiles(data_dir, download=False)
+    sources = get_benchmark(benchmark or DEFAULT_BENCHMARK).load_sources(data_dir, download=False)
     try:
         _ = sources.root
     except DataError:

@@ -30,7 +30,7 @@ def view_command(
     """Browse runs, read dialogues turn by turn and compare runs in a local web app."""
 
     def body() -> None:
-        from mteval.data.loaders import SourceFiles
+        from mteval.benchmarks import get_benchmark
         from mteval.store import RunStore
         from mteval.viewer import (
             LOCAL_HOSTS,
@@ -46,7 +46,7 @@ def view_command(
 
         store = open_store(db)
         try:
-            references = References(SourceFiles(data_dir, download=False))
+            references = References(get_benchmark().load_sources(data_dir, download=False))
             cache = TableCache()
             # Score tables take a bootstrap per run: compute them before anyone asks.
             cache.warm(lambda: RunStore(db, read_only=True))

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from mteval.types import GenerateConfig, stable_hash
 
 __all__ = [
+    "DEFAULT_BENCHMARK",
     "DEFAULT_JUDGE",
     "DEFAULT_MAX_CONNECTIONS",
     "DEFAULT_SYSTEM_MESSAGE",
@@ -24,11 +25,15 @@ __all__ = [
     "RunConfig",
 ]
 
+DEFAULT_BENCHMARK = "mt-eval"
+"""The benchmark a run evaluates unless told otherwise (and what every run stored by
+mteval 0.1.0, before benchmarks were plug-ins, evaluated)."""
+
 DEFAULT_SYSTEM_MESSAGE = "You are a helpful, respectful and honest assistant."
-"""The system message the benchmark's inference script sends."""
+"""The system message MT-Eval's inference script sends (the default benchmark's)."""
 
 DEFAULT_JUDGE = "openai/gpt-4-0613"
-"""The judge the paper used."""
+"""The judge the MT-Eval paper used (the default benchmark's)."""
 
 DEFAULT_MAX_CONNECTIONS = 32
 
@@ -94,9 +99,10 @@ class RunConfig(_Frozen):
     """Everything a run needs.
 
     Attributes:
+        benchmark: The benchmark's registry name.
         model: The model under evaluation.
         judge: The judge (needed by judge-scored tasks).
-        tasks: Task names, in registry order.
+        tasks: Task names of that benchmark, in registry order.
         limit: Evaluate only the first N dialogues of each task.
         max_connections: Concurrency ceiling per endpoint (shared when the
             model and judge are one endpoint); the limit itself adapts below it
@@ -110,6 +116,7 @@ class RunConfig(_Frozen):
             ``max_connections`` at once.
     """
 
+    benchmark: str = DEFAULT_BENCHMARK
     model: EndpointSettings
     judge: EndpointSettings | None = None
     tasks: tuple[str, ...]
@@ -128,6 +135,9 @@ class RunConfig(_Frozen):
     ) -> str:
         """A hash of what decides the results: same fingerprint, same run.
 
+        The default benchmark is left out of the hash, so runs stored before
+        benchmarks were plug-ins keep their fingerprint (and resume).
+
         Args:
             data_commit: The benchmark sources' commit.
             model_weights: The fingerprint of a local model's weights: other
@@ -145,4 +155,6 @@ class RunConfig(_Frozen):
             value["model_weights"] = model_weights
         if judge_weights is not None:
             value["judge_weights"] = judge_weights
+        if self.benchmark != DEFAULT_BENCHMARK:
+            value["benchmark"] = self.benchmark
         return stable_hash(value)

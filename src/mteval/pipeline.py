@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import gc
 import json
 import os
@@ -19,19 +20,16 @@ from pathlib import Path
 from typing import Any
 
 from mteval._version import __version__
-from mteval.analysis.results import Results, load_results
+from mteval.analysis.results import Results, load_results, run_meta_fields
+from mteval.benchmarks import Benchmark, TaskSpec, get_benchmark
 from mteval.config import (
-    DEFAULT_JUDGE,
+    DEFAULT_BENCHMARK,
     DEFAULT_MAX_CONNECTIONS,
-    DEFAULT_SYSTEM_MESSAGE,
     EndpointSettings,
     RetrySettings,
     RunConfig,
 )
-from mteval.data.loaders import SourceFiles
-from mteval.data.sources import COMMIT
 from mteval.errors import ConfigError
-from mteval.judges.judge import BenchmarkScorer, LLMJudge
 from mteval.models import (
     AdaptiveLimit,
     Model,
@@ -42,12 +40,13 @@ from mteval.models import (
 )
 from mteval.report.markdown import results_markdown
 from mteval.resources import check_resources
-from mteval.runner import Runner, RunProgress
+from mteval.runner import ResumeState, Runner, RunProgress
+from mteval.scoring import ScorerContext, ScorerSet, get_scorer
 from mteval.store import RunInfo, RunStore
-from mteval.tasks import TaskSpec, get_task, resolve_tasks
 from mteval.types import GenerateConfig, TaskSet
 
 __all__ = [
+    "BENCHMARK_DEFAULT",
     "DEFAULT_DB",
     "ProgressSnapshot",
     "evaluate",
@@ -58,6 +57,14 @@ __all__ = [
 ]
 
 DEFAULT_DB = "mteval.db"
+
+
+class _Default(enum.Enum):
+    TOKEN = "the benchmark's default"
+
+
+BENCHMARK_DEFAULT = _Default.TOKEN
+"""Stands for "the benchmark's own default" (its judge, its system message)."""
 
 
 @dataclass(frozen=True)
@@ -254,7 +261,7 @@ def _resumed_config(stored: dict[str, Any], given: RunConfig) -> RunConfig:
 
 
 def _needs_judge(specs: tuple[TaskSpec, ...]) -> bool:
-    return any(spec.scorer == "judge" for spec in specs)
+    return any(get_scorer(spec.scorer).needs_judge for spec in specs)
 
 
 @contextlib.contextmanager
@@ -298,7 +305,8 @@ async def run_async(
         config: What to run.
         db_path: The run store.
         output_dir: Where to write ``results.json`` and ``results.md`` (none if None).
-        data_dir: The MT-Eval sources (default: ``$MTEVAL_DATA_DIR``, cache, download).
+        data_dir: The benchmark's sources (default: its environment variable
+            (MT-Eval: ``$MTEVAL_DATA_DIR``), the cache, a download).
         resume: Continue this run id, with its stored settings (``config`` is ignored).
         new_run: Start a new run even if one with the same settings exists.
         on_progress: Called a few times per second with a :class:`ProgressSnapshot`.
@@ -323,22 +331,23 @@ async def run_async(
             store.check_sound()
         if resume is not None:
             config = _resumed_config(store.get_run(resume).config["run"], config)
-        specs = tuple(get_task(name) for name in config.tasks)
+        benchmark = get_benchmark(config.benchmark)
+        specs = tuple(benchmark.get_task(name) for name in config.tasks)
         if _needs_judge(specs) and config.judge is None:
+            paper = (
+                f" (the paper used {benchmark.default_judge})" if benchmark.default_judge else ""
+            )
             raise ConfigError(
-                "the selected tasks need a judge: pass --judge PROVIDER/MODEL "
-                f"(the paper used {DEFAULT_JUDGE})"
+                "the selected tasks need a judge: pass --judge PROVIDER/MODEL" + paper
             )
         # Everything the scorers need, before the first request and before the
         # run is recorded: a run that cannot be scored correctly does not start.
         # (Loading it now also keeps that second out of the run's first requests.)
         check_resources(r for spec in specs for r in spec.resources)
-        sources = SourceFiles(data_dir)
+        sources = benchmark.load_sources(data_dir)
         work = [(spec, _with_limit(spec.load(sources), config.limit)) for spec in specs]
-        if config.judge is not None:
-            for spec in specs:
-                if spec.judge_template:
-                    sources.template(spec.judge_template)
+        if benchmark.prepare is not None:
+            benchmark.prepare(sources, specs, judged=config.judge is not None)
         # Reach the endpoints before recording anything: a refused run leaves no trace.
         endpoints = _build_endpoints(config, store, env, sleep)
         seen: set[str] = set()
@@ -347,7 +356,7 @@ async def run_async(
                 seen.add(model.api.connection_key)
                 await model.api.preflight()
         fingerprint = config.fingerprint(
-            data_commit=COMMIT,
+            data_commit=benchmark.data_id,
             model_weights=endpoints.model.api.weights_fingerprint(),
             judge_weights=endpoints.judge.api.weights_fingerprint() if endpoints.judge else None,
         )
@@ -363,30 +372,34 @@ async def run_async(
                 tasks=config.tasks,
                 config={
                     "run": config.model_dump(mode="json"),
-                    "n_turns": {spec.name: ts.n_answered for spec, ts in work},
+                    "n_turns": {
+                        spec.name: sum(len(spec.protocol.positions(d)) for d in ts.dialogues)
+                        for spec, ts in work
+                    },
+                    **run_meta_fields(benchmark.name, specs, benchmark.score_table(specs)),
                 },
                 mteval_version=__version__,
-                data_commit=COMMIT,
+                data_commit=benchmark.data_id,
             )
         run_id = info.run_id
         store.claim_run(run_id)
         if on_start is not None:
             on_start(run_id, resumed)
-        judge = (
-            LLMJudge(
-                model=endpoints.judge,
+        scorer = ScorerSet(
+            ScorerContext(
+                judge=endpoints.judge,
                 sources=sources,
                 reply_attempts=config.retry.judge_reply_attempts,
             )
-            if endpoints.judge is not None
-            else None
         )
         runner = Runner(
             model=endpoints.model,
             system_message=config.model.system_message,
-            scorer=BenchmarkScorer(judge=judge),
+            scorer=scorer,
             sink=store.sink(run_id),
-            resume=store.resume_state(run_id, retry_errors=retry_errors),
+            resume=ResumeState.from_records(
+                store.turns(run_id), store.judgments(run_id), retry_errors=retry_errors
+            ),
         )
         status = "failed"
         ticker = asyncio.create_task(_tick(run_id, runner, endpoints, store, on_progress))
@@ -512,8 +525,9 @@ def _check_base_url(flag: str, url: str | None) -> None:
 def build_config(
     *,
     model: str,
-    judge: str | None = DEFAULT_JUDGE,
-    tasks: str | list[str] | tuple[str, ...] = "main",
+    benchmark: str = DEFAULT_BENCHMARK,
+    judge: str | None | _Default = BENCHMARK_DEFAULT,
+    tasks: str | list[str] | tuple[str, ...] | _Default = BENCHMARK_DEFAULT,
     model_base_url: str | None = None,
     judge_base_url: str | None = None,
     model_api_key_env: str | None = None,
@@ -524,7 +538,7 @@ def build_config(
     judge_options: Mapping[str, Any] | None = None,
     temperature: float | None = 0.0,
     max_tokens: int | None = 1024,
-    system_message: str | None = DEFAULT_SYSTEM_MESSAGE,
+    system_message: str | None | _Default = BENCHMARK_DEFAULT,
     limit: int | None = None,
     max_connections: int | None = None,
     judge_max_connections: int | None = None,
@@ -532,8 +546,21 @@ def build_config(
     retry: RetrySettings | None = None,
     adaptive: bool = True,
 ) -> RunConfig:
-    """Build a :class:`RunConfig` from CLI-style options (see :func:`evaluate`)."""
-    specs = resolve_tasks(tasks)
+    """Build a :class:`RunConfig` from CLI-style options (see :func:`evaluate`).
+
+    ``judge``, ``tasks`` and ``system_message`` default to the benchmark's own
+    (MT-Eval: gpt-4-0613, ``main``, its inference script's system message).
+
+    Raises:
+        ConfigError: Unknown benchmark or bad limits.
+        TaskNotFoundError: A task or group the benchmark does not have.
+    """
+    bench: Benchmark = get_benchmark(benchmark)
+    specs = bench.resolve_tasks(bench.default_tasks if isinstance(tasks, _Default) else tasks)
+    if isinstance(judge, _Default):
+        judge = bench.default_judge
+    if isinstance(system_message, _Default):
+        system_message = bench.system_message
     if limit is not None and limit < 1:
         raise ConfigError("--limit must be at least 1")
     if max_connections is not None and max_connections < 1:
@@ -545,6 +572,7 @@ def build_config(
     for flag, url in (("--model-base-url", model_base_url), ("--judge-base-url", judge_base_url)):
         _check_base_url(flag, url)
     return RunConfig(
+        benchmark=bench.name,
         model=_endpoint(
             model,
             base_url=model_base_url,
@@ -563,7 +591,7 @@ def build_config(
                 api_key_env=judge_api_key_env,
                 args=judge_args,
                 temperature=0.0,
-                max_tokens=1024,
+                max_tokens=bench.judge_max_tokens,
                 system_message=None,
                 timeout_s=timeout_s,
                 options=judge_options,
@@ -583,8 +611,9 @@ def build_config(
 async def evaluate_async(
     *,
     model: str,
-    judge: str | None = DEFAULT_JUDGE,
-    tasks: str | list[str] | tuple[str, ...] = "main",
+    benchmark: str = DEFAULT_BENCHMARK,
+    judge: str | None | _Default = BENCHMARK_DEFAULT,
+    tasks: str | list[str] | tuple[str, ...] | _Default = BENCHMARK_DEFAULT,
     db_path: str | os.PathLike[str] = DEFAULT_DB,
     output_dir: str | os.PathLike[str] | None = None,
     data_dir: str | os.PathLike[str] | None = None,
@@ -592,22 +621,24 @@ async def evaluate_async(
     on_progress: ProgressCallback | None = None,
     **options: Any,
 ) -> Results:
-    """Evaluate ``model`` on MT-Eval and return its results.
+    """Evaluate ``model`` on a benchmark (default MT-Eval) and return its results.
 
     Args:
         model: ``provider/model``, e.g. ``openai/gpt-4o-mini``.
-        judge: The judge, ``provider/model`` (default: the paper's gpt-4-0613).
-        tasks: ``main`` (default), ``single``, ``gold``, ``ablations``, ``all``,
-            or task names.
+        benchmark: The benchmark (``mteval benchmarks`` lists them).
+        judge: The judge, ``provider/model`` (default: the benchmark's; MT-Eval:
+            the paper's gpt-4-0613).
+        tasks: Groups or task names of the benchmark (MT-Eval: ``main``
+            (default), ``single``, ``gold``, ``ablations``, ``all``, or task names).
         db_path: The run store.
         output_dir: Where to write ``results.json``/``results.md``.
-        data_dir: The MT-Eval sources.
+        data_dir: The benchmark's sources.
         new_run: Do not resume an earlier run with the same settings.
         on_progress: Progress callback.
         **options: Further :func:`build_config` options (``model_base_url``,
             ``judge_base_url``, ``limit``, ``max_connections``, ...).
     """
-    config = build_config(model=model, judge=judge, tasks=tasks, **options)
+    config = build_config(model=model, benchmark=benchmark, judge=judge, tasks=tasks, **options)
     return await run_async(
         config,
         db_path=db_path,

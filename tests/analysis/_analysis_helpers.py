@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from mteval.analysis import RunScores, run_scores_from_records
-from mteval.runner.records import JudgmentRecord, TurnRecord
+from mteval.records import JudgmentRecord, TurnRecord
 
 
 def judgment(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mteval.analysis.failures import group_failures
-from mteval.runner.records import JudgmentRecord, TurnRecord
+from mteval.records import JudgmentRecord, TurnRecord
 
 
 def turn(dialogue: str, index: int, status: str, error: str | None) -> TurnRecord:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from _analysis_helpers import judgment, run_of, turn
 
 from mteval.analysis import run_scores_from_records
-from mteval.tasks import TASKS
+from mteval.benchmarks.mt_eval.tasks import TASKS
 
 
 def test_only_scored_judgments_become_scored_turns():

@@ -12,7 +12,7 @@ from mteval.analysis import (
     single_vs_multi_table,
     task_scores,
 )
-from mteval.scoring.metrics import category_scores
+from mteval.benchmarks.mt_eval.scores import category_scores
 
 FRONT = "refinement_ablation_irrelevant-front"
 BETWEEN = "refinement_ablation_irrelevant-between"

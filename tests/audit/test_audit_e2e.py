@@ -19,11 +19,11 @@ import pytest
 
 from mteval.analysis.audit_stats import checker_agreement, rank_flip_probability
 from mteval.audit import CANARY_SIZE, AuditOptions, audit_async
+from mteval.benchmarks.mt_eval.tasks.audit import FOLLOWS_THRESHOLD
 from mteval.config import EndpointSettings
 from mteval.pipeline import evaluate_async
 from mteval.report.audit import check_anchor
 from mteval.store import RunStore
-from mteval.tasks.audit import FOLLOWS_THRESHOLD
 from mteval.testing import EndpointConfig, MockEndpoint
 from mteval.testing.judges import (
     BASE_SCORES,

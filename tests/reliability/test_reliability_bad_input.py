@@ -396,7 +396,7 @@ def test_a_run_refused_before_it_starts_leaves_no_run_behind(bad_runs: Any) -> N
 def test_an_unreadable_source_file_is_one_data_error(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from mteval.data import SourceFiles
+    from mteval.benchmarks.mt_eval import SourceFiles
     from mteval.errors import DataFileError
 
     real_read_text = Path.read_text
@@ -426,10 +426,10 @@ def test_an_unknown_instruction_id_is_named() -> None:
 
 
 async def test_a_dialogue_with_an_unknown_instruction_is_a_scoring_error_not_a_crash() -> None:
-    from mteval.judges.judge import BenchmarkScorer
+    from mteval.benchmarks.mt_eval.judge import BenchmarkScorer
+    from mteval.benchmarks.mt_eval.tasks import TASKS
+    from mteval.records import JudgmentRecord, TurnRecord
     from mteval.runner import Runner
-    from mteval.runner.records import JudgmentRecord, TurnRecord
-    from mteval.tasks import TASKS
     from mteval.types import Dialogue, TaskSet, Turn
 
     spec = TASKS["recollection_multi_global-inst"]

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from _reliability_helpers import error_lines, run_args
 
+from mteval.benchmarks.mt_eval.tasks import TASKS
 from mteval.errors import ResourceError
 from mteval.runner import JudgmentRecord, Runner, TurnRecord
-from mteval.tasks import TASKS
 from mteval.testing import EchoPolicy, EndpointConfig, MockEndpoint
 from mteval.types import Dialogue, TaskSet, Turn
 

@@ -476,8 +476,8 @@ def _unique_turn(task_set: Any, dialogue: int, answered: int, others: list[Any])
 def test_failed_turns_mark_later_turns_not_run_and_retry_errors_resends_only_those(
     tmp_path: Path, thread_endpoint: Any, figures: Any
 ) -> None:
-    from mteval.data import SourceFiles
-    from mteval.tasks import TASKS
+    from mteval.benchmarks.mt_eval import SourceFiles
+    from mteval.benchmarks.mt_eval.tasks import TASKS
 
     from mteval_test_support import DATA_DIR
 

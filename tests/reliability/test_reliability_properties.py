@@ -15,12 +15,12 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from mteval.data import SourceFiles
+from mteval.benchmarks.mt_eval import SourceFiles
+from mteval.benchmarks.mt_eval.tasks import TASKS
 from mteval.errors import JudgeReplyError
 from mteval.instructions import MTEVAL_IDS, sample_mteval_args
 from mteval.judges import parse_judge_reply
 from mteval.scoring import instruction_score
-from mteval.tasks import TASKS
 
 from mteval_test_support import DATA_DIR
 

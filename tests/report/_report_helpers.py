@@ -6,10 +6,10 @@ import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
-from mteval.data import COMMIT, SourceFiles
-from mteval.runner.records import JudgmentRecord, TurnRecord
+from mteval.benchmarks.mt_eval import COMMIT, SourceFiles
+from mteval.benchmarks.mt_eval.tasks import TASKS
+from mteval.records import JudgmentRecord, TurnRecord
 from mteval.store import RunStore
-from mteval.tasks import TASKS
 
 from mteval_test_support import report_turn_data
 

@@ -26,7 +26,7 @@ def test_leaderboard_equals_the_runs_results(full_report):
 
 
 def test_turn_sections_join_replies_references_and_judgments(full_report, sources):
-    from mteval.tasks import TASKS
+    from mteval.benchmarks.mt_eval.tasks import TASKS
 
     run_a = full_report.runs[0].run_id
     section = next(s for s in full_report.sections[run_a] if s.task == "refinement_multi")

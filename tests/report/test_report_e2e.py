@@ -49,7 +49,7 @@ class _Ids(HTMLParser):
 
 @pytest.mark.slow
 def test_two_runs_then_report_and_compare(tmp_path, endpoint_process):
-    from mteval.tasks import TASKS
+    from mteval.benchmarks.mt_eval.tasks import TASKS
 
     replies = tmp_path / "replies.json"
     replies.write_text(json.dumps(reference_replies(list(TASKS))), encoding="utf-8")

@@ -117,8 +117,8 @@ def test_figures_and_sections_are_present(written):
 def test_one_run_without_optional_settings_renders_with_notes(tmp_path, sources):
     from _report_helpers import add_run
 
+    from mteval.benchmarks.mt_eval.tasks import GROUPS
     from mteval.store import RunStore
-    from mteval.tasks import GROUPS
 
     with RunStore(tmp_path / "main.db") as store:
         run_id = add_run(store, sources, "openai/a", list(GROUPS["main"]))
@@ -136,9 +136,9 @@ def test_two_full_runs_make_a_page_under_3_mb_that_still_links_every_turn(
 ):
     from _report_helpers import add_run
 
+    from mteval.benchmarks.mt_eval.tasks import TASKS
     from mteval.report import write_report
     from mteval.store import RunStore
-    from mteval.tasks import TASKS
 
     root = tmp_path_factory.mktemp("full-runs")
     with RunStore(root / "runs.db") as store:

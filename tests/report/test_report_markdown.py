@@ -30,8 +30,8 @@ def test_leaderboard_row_shows_the_average_with_its_interval(full_report):
 
 
 def test_settings_not_run_are_omitted_with_a_note(tmp_path, sources):
+    from mteval.benchmarks.mt_eval.tasks import GROUPS
     from mteval.store import RunStore
-    from mteval.tasks import GROUPS
 
     with RunStore(tmp_path / "main.db") as store:
         run_id = add_run(store, sources, "openai/a", list(GROUPS["main"]))

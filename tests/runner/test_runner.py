@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import pytest
 
+from mteval.benchmarks.mt_eval.tasks import TASKS
 from mteval.models import FailureInfo, Model, ModelAPI, RetryPolicy
 from mteval.runner import (
     JudgmentRecord,
@@ -15,7 +16,6 @@ from mteval.runner import (
     TurnRecord,
     build_messages,
 )
-from mteval.tasks import TASKS
 from mteval.types import ChatMessage, Dialogue, GenerateConfig, ModelOutput, TaskSet, Turn
 
 DIALOGUE = Dialogue(

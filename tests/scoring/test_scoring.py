@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from mteval.benchmarks.mt_eval.scores import category_scores
 from mteval.runner import JudgmentRecord, TurnRecord
 from mteval.scoring import (
-    category_scores,
     classification_score,
     instruction_score,
     normalize_for_match,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mteval.errors import StoreError
-from mteval.runner import JudgmentRecord, TurnRecord
+from mteval.runner import JudgmentRecord, ResumeState, TurnRecord
 from mteval.store import RunStore
 from mteval.types import ModelOutput, Usage
 
@@ -89,7 +89,7 @@ def test_resume_state_keeps_finished_work_only(tmp_path: Path) -> None:
         sink.judgment_finished(judgment(0))
         sink.judgment_finished(judgment(1, "error", attempts=3))
         store.flush()
-        state = store.resume_state(run_id)
+        state = ResumeState.from_records(store.turns(run_id), store.judgments(run_id))
     assert list(state.turns) == [("refinement_multi", "d", 0)]
     assert list(state.judgments) == [("refinement_multi", "d", 0)]
     assert state.judge_attempts == {("refinement_multi", "d", 1): 3}

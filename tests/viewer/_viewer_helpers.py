@@ -28,8 +28,8 @@ BIG_REPLY = ("One megabyte of reply. " * 46_000)[:1_000_000] + "<script>END</scr
 
 def escape_replies() -> dict[str, str]:
     """Replay map: the reference replies, with the escaping cases on refinement dialogue 0."""
-    from mteval.data import SourceFiles
-    from mteval.tasks import TASKS as SPECS
+    from mteval.benchmarks.mt_eval import SourceFiles
+    from mteval.benchmarks.mt_eval.tasks import TASKS as SPECS
 
     replies = reference_replies(TASKS.split(","))
     dialogue = SPECS["refinement_multi"].load(SourceFiles(DATA_DIR)).dialogues[0]

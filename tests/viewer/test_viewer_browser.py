@@ -156,7 +156,7 @@ def test_runs_to_run_to_turn_to_compare(browser, viewer, real_store, artifacts):
 
 
 def test_replies_render_as_text_and_nothing_runs(browser, viewer, real_store, artifacts, sources):
-    from mteval.tasks import TASKS
+    from mteval.benchmarks.mt_eval.tasks import TASKS
 
     page = browser.page
     replay_id = real_store.run_ids[0]

@@ -37,6 +37,7 @@ from typing import Literal
 
 import numpy as np
 
+from mteval.analysis._tasks import benchmark_tasks
 from mteval.analysis.bootstrap import (
     DEFAULT_RESAMPLES,
     DEFAULT_SEED,
@@ -47,7 +48,6 @@ from mteval.analysis.bootstrap import (
 )
 from mteval.analysis.results import is_main_task
 from mteval.analysis.scores import RunScores
-from mteval.tasks import TASKS
 from mteval.types import CATEGORIES
 
 __all__ = [
@@ -366,14 +366,14 @@ def compare_runs(
     """
     boot = bootstrap or Bootstrap(n_resamples=n_resamples, seed=seed)
     matched: dict[str, _Matched] = {}
-    for task in TASKS:
+    for task in benchmark_tasks():
         if a.has(task) and b.has(task):
             found = _match(a, b, task)
             if found is not None:
                 matched[task] = found
     by_category: dict[str, list[_Matched]] = {}
     for task, m in matched.items():
-        spec = TASKS[task]
+        spec = benchmark_tasks()[task]
         if is_main_task(spec):
             by_category.setdefault(spec.category, []).append(m)
     rows: list[PairedDifference] = []

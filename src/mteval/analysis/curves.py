@@ -23,10 +23,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from mteval.analysis._tasks import benchmark_tasks
 from mteval.analysis.bootstrap import Bootstrap, Estimate, make_sample
 from mteval.analysis.scores import RunScores
 from mteval.analysis.tables import IRRELEVANT_TASKS, resampling_key
-from mteval.tasks import TASKS
 
 __all__ = [
     "DISTANCE_SERIES",
@@ -82,7 +82,7 @@ def multi_turn_tasks() -> tuple[str, ...]:
     """Tasks with several answered turns per dialogue: multi-turn sets, irrelevant ablations."""
     return tuple(
         name
-        for name, spec in TASKS.items()
+        for name, spec in benchmark_tasks().items()
         if spec.setting == "multi" or name in IRRELEVANT_TASKS.values()
     )
 

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from mteval.runner.records import JudgmentRecord, TurnRecord
+from mteval.records import JudgmentRecord, TurnRecord
 from mteval.store.sqlite import RunStore
 
 __all__ = ["FailureReason", "failure_reasons", "group_failures"]

@@ -1,28 +1,40 @@
-"""A run's results, computed from the store: the leaderboard row and per-task scores."""
+"""A run's results, computed from the store: the benchmark's headline scores and per-task scores.
+
+Everything needed is read from the run's row: its benchmark, each task's
+metadata and the score table, as stored when the run was created. Runs
+stored before that (mteval 0.1.0: MT-Eval only) get them from the default
+benchmark's definitions.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from mteval.benchmarks import get_benchmark
+from mteval.benchmarks.base import ScoreTable, TaskSpec
+from mteval.config import DEFAULT_BENCHMARK
 from mteval.errors import TaskNotFoundError
-from mteval.runner.records import JudgmentRecord, TurnRecord
-from mteval.scoring.metrics import TaskScore, category_scores, summarize_task
+from mteval.records import JudgmentRecord, TurnRecord
+from mteval.scoring.metrics import TaskScore, summarize_task
+from mteval.scoring.table import compute_scores
 from mteval.store.sqlite import RunInfo, RunStore
-from mteval.tasks import TASKS, TaskSpec
-from mteval.types import CATEGORIES, Category
 
 __all__ = [
     "RESULTS_VERSION",
     "Results",
+    "RunMeta",
     "TaskResult",
     "headline_scores",
     "is_main_task",
     "load_results",
     "results_from_records",
+    "run_meta",
+    "run_meta_fields",
 ]
 
 RESULTS_VERSION = 1
@@ -56,20 +68,23 @@ class Results(BaseModel):
 
     Attributes:
         run_id: The run's id in the store.
+        benchmark: The benchmark's registry name.
         model: The evaluated model (``provider/model``).
         judge: The judge model, if any.
         status: ``finished``, ``interrupted``, ``failed`` or ``running``.
-        scores: The paper's main-table row: the four categories and their
-            average (None where the run has no scored turn of that category).
+        scores: The benchmark's headline scores (MT-Eval: the paper's
+            main-table row, the four categories and their average), None where
+            the run has no scored turn for one.
         tasks: Per-task results.
         usage: Requests, cache hits, retries, tokens and time.
-        data_commit: The MT-Eval sources commit the data came from.
+        data_commit: The sources commit the data came from.
     """
 
     model_config = ConfigDict(frozen=True)
 
     version: int = RESULTS_VERSION
     run_id: str
+    benchmark: str = DEFAULT_BENCHMARK
     model: str
     judge: str | None
     status: str
@@ -86,20 +101,76 @@ class Results(BaseModel):
         return all(t.n_scored == t.n_turns for t in self.tasks.values())
 
 
-def is_main_task(spec: TaskSpec) -> bool:
-    """Whether a task feeds the main table: multi-turn, own history (as the benchmark filters)."""
+def is_main_task(spec: TaskSpec | dict[str, Any]) -> bool:
+    """Whether an MT-Eval task feeds the main table: multi-turn, own history."""
+    if isinstance(spec, dict):
+        return spec.get("setting") == "multi" and spec.get("history") == "own"
     return spec.setting == "multi" and spec.history == "own"
 
 
+@dataclass(frozen=True)
+class RunMeta:
+    """What a stored run says about itself, enough to score and show it without its code.
+
+    Attributes:
+        benchmark: The benchmark's registry name.
+        tasks: Per task, its metadata (``TaskSpec.info()``: category,
+            setting, history, provenance, scorer, ...), in run order.
+        score_table: Its headline score table.
+    """
+
+    benchmark: str
+    tasks: dict[str, dict[str, Any]]
+    score_table: ScoreTable
+
+
+def run_meta_fields(benchmark: str, specs: Sequence[TaskSpec], table: ScoreTable) -> dict[str, Any]:
+    """The fields a new run stores in its config so it stays readable (see :func:`run_meta`)."""
+    return {
+        "benchmark": benchmark,
+        "task_info": {spec.name: spec.info() for spec in specs},
+        "score_table": table.model_dump(mode="json"),
+    }
+
+
+def run_meta(run: RunInfo) -> RunMeta:
+    """Return a stored run's benchmark, task metadata and score table.
+
+    Raises:
+        TaskNotFoundError: A run stored without its metadata (mteval 0.1.0)
+            names a task this mteval does not know.
+    """
+    config = run.config
+    if "task_info" in config and "score_table" in config:
+        return RunMeta(
+            benchmark=str(config.get("benchmark", DEFAULT_BENCHMARK)),
+            tasks={name: dict(config["task_info"].get(name, {})) for name in run.tasks},
+            score_table=ScoreTable.model_validate(config["score_table"]),
+        )
+    # Stored before runs carried their metadata: only MT-Eval existed then.
+    benchmark = get_benchmark(str(config.get("benchmark", DEFAULT_BENCHMARK)))
+    specs = []
+    for name in run.tasks:
+        spec = benchmark.tasks.get(name)
+        if spec is None:
+            raise TaskNotFoundError(f"run {run.run_id} has task {name!r}, unknown to this mteval")
+        specs.append(spec)
+    return RunMeta(
+        benchmark=benchmark.name,
+        tasks={spec.name: spec.info() for spec in specs},
+        score_table=benchmark.score_table(specs),
+    )
+
+
 def _task_result(
-    spec: TaskSpec, n_turns: int, turns: list[TurnRecord], judgments: list[JudgmentRecord]
-) -> tuple[TaskResult, TaskScore]:
-    summary = summarize_task(n_turns=n_turns, turns=turns, judgments=judgments)
-    result = TaskResult(
-        category=spec.category,
-        setting=spec.setting,
-        history=spec.history,
-        provenance=spec.provenance,
+    info: dict[str, Any], n_turns: int, turns: list[TurnRecord], judgments: list[JudgmentRecord]
+) -> TaskResult:
+    summary: TaskScore = summarize_task(n_turns=n_turns, turns=turns, judgments=judgments)
+    return TaskResult(
+        category=str(info.get("category", "")),
+        setting=str(info.get("setting", "")),
+        history=str(info.get("history", "own")),
+        provenance=str(info.get("provenance", "benchmark")),
         score=summary.score,
         n_turns=summary.n_turns,
         n_scored=summary.n_scored,
@@ -112,28 +183,6 @@ def _task_result(
         per_turn_n=summary.per_turn_n,
         n_truncated=summary.n_truncated,
     )
-    return result, summary
-
-
-def headline_scores(scored: Mapping[str, Sequence[float]]) -> dict[str, float | None]:
-    """The leaderboard row (``results.json`` → ``scores``) from each task's scores.
-
-    Args:
-        scored: Task name -> the scores of its scored turns. Tasks unknown to
-            this mteval are left out.
-
-    Returns:
-        Each category's pooled mean over its main tasks, and their ``average``.
-    """
-    pooled: dict[Category, list[float]] = {c: [] for c in CATEGORIES}
-    for name, values in scored.items():
-        spec = TASKS.get(name)
-        if spec is not None and is_main_task(spec):
-            pooled[spec.category].extend(values)
-    means, average = category_scores(pooled)
-    scores: dict[str, float | None] = {c: means[c] for c in CATEGORIES}
-    scores["average"] = average
-    return scores
 
 
 def load_results(store: RunStore, run_id: str) -> Results:
@@ -149,14 +198,41 @@ def load_results(store: RunStore, run_id: str) -> Results:
     )
 
 
+def headline_scores(
+    scored: Mapping[str, Sequence[float]], table: ScoreTable
+) -> dict[str, float | None] | None:
+    """The headline scores (``results.json`` → ``scores``) from each task's scores alone.
+
+    Args:
+        scored: Task name -> the scores of its scored turns, in stored order.
+        table: The run's score table.
+
+    Returns:
+        The scores, or None when a column needs more than the scores (a turn
+        index, or per-dialogue minima): use :func:`results_from_records` then.
+    """
+    if any(c.turn_index is not None or c.reduce != "mean" for c in table.columns if not c.of):
+        return None
+    scores: dict[str, float | None] = {}
+    for column in table.columns:
+        if column.of:
+            present = [v for key in column.of if (v := scores.get(key)) is not None]
+        else:
+            present = [v for task in column.tasks for v in scored.get(task, ())]
+        scores[column.key] = sum(present) / len(present) if present else None
+    return scores
+
+
 def results_from_records(
     run: RunInfo, *, turns: Iterable[TurnRecord], judgments: Iterable[JudgmentRecord]
 ) -> Results:
     """Compute a run's results from its records (what :func:`load_results` reads).
 
     Raises:
-        TaskNotFoundError: The run has a task this mteval does not know.
+        TaskNotFoundError: A run stored without its metadata names a task this
+            mteval does not know.
     """
+    meta = run_meta(run)
     n_turns: dict[str, int] = dict(run.config.get("n_turns", {}))
     turns_by_task: dict[str, list[TurnRecord]] = defaultdict(list)
     for record in turns:
@@ -167,29 +243,19 @@ def results_from_records(
 
     tasks: dict[str, TaskResult] = {}
     for name in run.tasks:
-        spec = TASKS.get(name)
-        if spec is None:
-            raise TaskNotFoundError(f"run {run.run_id} has task {name!r}, unknown to this mteval")
-        task_judgments = judgments_by_task.get(name, [])
-        result, _ = _task_result(
-            spec, n_turns.get(name, 0), turns_by_task.get(name, []), task_judgments
+        tasks[name] = _task_result(
+            meta.tasks.get(name, {}),
+            n_turns.get(name, 0),
+            turns_by_task.get(name, []),
+            judgments_by_task.get(name, []),
         )
-        tasks[name] = result
-    scores = headline_scores(
-        {
-            name: [
-                j.score
-                for j in judgments_by_task.get(name, [])
-                if j.status == "scored" and j.score is not None
-            ]
-            for name in run.tasks
-        }
-    )
+    scores = compute_scores(meta.score_table, judgments_by_task)
     usage = dict(run.summary.get("usage", {})) if run.summary else {}
     if not usage:
         usage = _usage_from_records(turns_by_task)
     return Results(
         run_id=run.run_id,
+        benchmark=meta.benchmark,
         model=run.model,
         judge=run.judge,
         status=run.status,

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from mteval.runner.records import JudgmentRecord, TurnRecord
+from mteval.records import JudgmentRecord, TurnRecord
 from mteval.store.sqlite import RunStore
 
 __all__ = ["RunScores", "ScoredTurn", "load_run_scores", "run_scores_from_records"]

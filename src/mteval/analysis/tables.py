@@ -25,13 +25,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
+from mteval.analysis._tasks import benchmark_tasks
 from mteval.analysis.bootstrap import Bootstrap, Estimate, FloatArray, Sample, make_sample
 from mteval.analysis.results import is_main_task
 from mteval.analysis.scores import RunScores, ScoredTurn
-from mteval.tasks import TASKS, TaskSpec
+from mteval.benchmarks.base import TaskSpec
 from mteval.types import CATEGORIES, Category
 
 __all__ = [
@@ -167,10 +169,10 @@ def _category_tasks(
     run: RunScores, predicate: Callable[[TaskSpec], bool]
 ) -> dict[Category, list[str]]:
     found: dict[Category, list[str]] = {c: [] for c in CATEGORIES}
-    for name in TASKS:
-        spec = TASKS[name]
+    for name in benchmark_tasks():
+        spec = benchmark_tasks()[name]
         if run.has(name) and predicate(spec):
-            found[spec.category].append(name)
+            found[cast(Category, spec.category)].append(name)
     return found
 
 
@@ -189,7 +191,9 @@ def _category_stats(
 def task_scores(run: RunScores, *, bootstrap: Bootstrap | None = None) -> dict[str, Estimate]:
     """Every task's score (mean over its scored turns) with its interval, in run order."""
     boot = bootstrap or Bootstrap()
-    order = [t for t in run.tasks if t in TASKS] + [t for t in run.scored if t not in run.tasks]
+    order = [t for t in run.tasks if t in benchmark_tasks()] + [
+        t for t in run.scored if t not in run.tasks
+    ]
     return {
         task: _estimate(boot, _pooled(boot, [task_sample(run, task)]))
         for task in dict.fromkeys(order)
@@ -303,7 +307,9 @@ def single_vs_multi_table(
                 single=_estimate(boot, single[category]),
                 multi=_estimate(boot, multi[category]),
                 drop=_estimate(boot, _diff(multi[category], single[category])),
-                reconstructed=any(TASKS[t].provenance == "mteval" for t in single_tasks[category]),
+                reconstructed=any(
+                    benchmark_tasks()[t].provenance == "mteval" for t in single_tasks[category]
+                ),
             )
         both = [
             c
@@ -366,7 +372,7 @@ def gold_vs_own_table(
         for category in CATEGORIES:
             gold_tasks = [
                 name
-                for name, spec in TASKS.items()
+                for name, spec in benchmark_tasks().items()
                 if spec.category == category
                 and spec.history == "gold"
                 and spec.setting == "multi"

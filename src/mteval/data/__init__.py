@@ -1,26 +1,9 @@
-"""Find, fetch and validate the MT-Eval sources, and export task sets."""
+"""Generic handling of benchmark data: pinned, checksummed sources found locally or downloaded.
 
-from mteval.data.export import export_task_set, write_published_jsonl
-from mteval.data.loaders import JUDGE_TEMPLATES, TOPICS, SourceFiles
-from mteval.data.sources import (
-    ARCHIVE_URL,
-    COMMIT,
-    SOURCE_FILES,
-    default_cache_dir,
-    fetch_sources,
-    resolve_data_dir,
-)
+A benchmark declares its files as a :class:`PinnedSource`; lookup order,
+download, verification and error messages come from here.
+"""
 
-__all__ = [
-    "ARCHIVE_URL",
-    "COMMIT",
-    "JUDGE_TEMPLATES",
-    "SOURCE_FILES",
-    "TOPICS",
-    "SourceFiles",
-    "default_cache_dir",
-    "export_task_set",
-    "fetch_sources",
-    "resolve_data_dir",
-    "write_published_jsonl",
-]
+from mteval.data.pinned import PinnedSource, file_sha256
+
+__all__ = ["PinnedSource", "file_sha256"]

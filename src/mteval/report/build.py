@@ -19,7 +19,7 @@ from mteval._version import __version__
 from mteval.analysis.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED, Bootstrap, Estimate
 from mteval.analysis.compare import DEFAULT_PERMUTATIONS, Comparison, compare_runs
 from mteval.analysis.curves import Curve, distance_curves, per_turn_curves
-from mteval.analysis.results import Results, TaskResult, load_results
+from mteval.analysis.results import Results, TaskResult, load_results, run_meta
 from mteval.analysis.scores import RunScores, load_run_scores
 from mteval.analysis.tables import (
     ClsAblationRow,
@@ -34,12 +34,10 @@ from mteval.analysis.tables import (
     single_vs_multi_table,
     task_scores,
 )
-from mteval.data.loaders import SourceFiles
-from mteval.data.sources import COMMIT
+from mteval.benchmarks import get_benchmark
 from mteval.errors import ConfigError, DataError
-from mteval.runner.records import JudgmentRecord, TurnRecord
+from mteval.records import JudgmentRecord, TurnRecord
 from mteval.store.sqlite import RunStore
-from mteval.tasks import TASKS
 from mteval.types import Dialogue
 
 __all__ = [
@@ -196,12 +194,15 @@ def _natural(text: str) -> list[object]:
 
 
 def _dialogues_of(
-    sources: SourceFiles | None, task: str, notes: list[str]
+    sources: Any, benchmark: str, task: str, notes: list[str]
 ) -> dict[str, Dialogue] | None:
     if sources is None:
         return None
+    spec = get_benchmark(benchmark).tasks.get(task)
+    if spec is None:
+        return None
     try:
-        task_set = TASKS[task].load(sources)
+        task_set = spec.load(sources)
     except DataError as exc:
         notes.append(f"{task}: user messages and reference replies not shown ({exc}).")
         return None
@@ -212,9 +213,10 @@ def _sections(
     store: RunStore,
     entry: RunEntry,
     estimates: dict[str, Estimate],
-    sources: SourceFiles | None,
+    sources: Any,
     notes: list[str],
 ) -> list[TaskSection]:
+    meta = run_meta(store.get_run(entry.run_id))
     turns_by_task: dict[str, list[TurnRecord]] = defaultdict(list)
     for turn in store.turns(entry.run_id):
         turns_by_task[turn.task].append(turn)
@@ -223,8 +225,8 @@ def _sections(
     }
     sections = []
     for task in entry.results.tasks:
-        spec = TASKS[task]
-        dialogues = _dialogues_of(sources, task, notes)
+        info = meta.tasks.get(task, {})
+        dialogues = _dialogues_of(sources, meta.benchmark, task, notes)
         order = {d: i for i, d in enumerate(dialogues)} if dialogues else {}
         grouped: dict[str, list[TurnRow]] = defaultdict(list)
         for turn in turns_by_task.get(task, []):
@@ -269,11 +271,11 @@ def _sections(
             TaskSection(
                 run_id=entry.run_id,
                 task=task,
-                category=spec.category,
-                setting=spec.setting,
-                history=spec.history,
-                provenance=spec.provenance,
-                description=spec.description,
+                category=str(info.get("category", "")),
+                setting=str(info.get("setting", "")),
+                history=str(info.get("history", "own")),
+                provenance=str(info.get("provenance", "benchmark")),
+                description=str(info.get("description", "")),
                 estimate=estimates.get(task, Estimate(value=None, tasks=(task,))),
                 result=entry.results.tasks.get(task),
                 dialogues=tuple(rows),
@@ -297,10 +299,11 @@ def _coverage_notes(report_runs: Sequence[RunEntry]) -> list[str]:
                 "(errors, not run, judge errors or pending); they are excluded from every mean "
                 "and counted in the task table."
             )
-        if entry.data_commit and entry.data_commit != COMMIT:
+        benchmark = get_benchmark(entry.results.benchmark)
+        if entry.data_commit and entry.data_commit != benchmark.data_id:
             notes.append(
-                f"Run {entry.run_id} ran on MT-Eval sources {entry.data_commit[:12]}; "
-                f"the reference replies shown come from {COMMIT[:12]}."
+                f"Run {entry.run_id} ran on {benchmark.title} sources {entry.data_commit[:12]}; "
+                f"the reference replies shown come from {benchmark.data_id[:12]}."
             )
     return notes
 
@@ -318,7 +321,7 @@ def build_report(
     store: RunStore,
     run_ids: Sequence[str],
     *,
-    sources: SourceFiles | None = None,
+    sources: Any = None,
     n_resamples: int = DEFAULT_RESAMPLES,
     n_permutations: int = DEFAULT_PERMUTATIONS,
     seed: int = DEFAULT_SEED,

@@ -1,17 +1,20 @@
-"""Play dialogues turn by turn against a model, many at once."""
+"""Play dialogues under their benchmark's protocol against a model, many at once."""
 
-from mteval.runner.messages import build_messages
-from mteval.runner.records import (
+from mteval.benchmarks.base import build_messages
+from mteval.records import (
     RECORD_VERSION,
+    JudgeCall,
     JudgmentRecord,
     RequestRecord,
     RunSink,
+    TurnKey,
     TurnRecord,
 )
-from mteval.runner.runner import ResumeState, Runner, RunProgress, TurnKey, TurnScorer
+from mteval.runner.runner import ResumeState, Runner, RunProgress, TurnScorer
 
 __all__ = [
     "RECORD_VERSION",
+    "JudgeCall",
     "JudgmentRecord",
     "RequestRecord",
     "ResumeState",

@@ -1,9 +1,13 @@
-"""Play dialogues turn by turn, many at once, and score each turn as soon as it exists.
+"""Play dialogues under their benchmark's protocol, many at once, and score each turn at once.
 
-Dialogues run concurrently; turns within a dialogue run in order, because
-each turn's history holds the model's earlier replies. In gold-history mode
-every turn is independent and all are dispatched at once. A turn is handed
-to the scorer the moment it is answered, while its dialogue goes on.
+Each task's :class:`~mteval.benchmarks.base.PlayProtocol` decides which
+messages each turn sends and in what order turns go: with the model's own
+history, turns within a dialogue run in order; with a golden history every
+turn is independent and all are dispatched at once. The runner supplies
+what every protocol needs: concurrency across dialogues, the completion
+cache (through the model wrapper), resumption of finished turns, error and
+not-run records, and scoring of each turn the moment it is answered, while
+its dialogue goes on.
 
 Requests carry a priority equal to the length of the chain of work still
 behind them (turns left in the dialogue plus the final judgment), so when
@@ -15,21 +19,17 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from mteval.benchmarks.base import TaskSpec
 from mteval.errors import EndpointError, ResourceError
 from mteval.models import Model, RequestFailed
-from mteval.runner.messages import build_messages
-from mteval.runner.records import JudgmentRecord, RunSink, TurnRecord
-from mteval.tasks.base import TaskSpec
-from mteval.types import Dialogue, TaskSet
+from mteval.records import JudgmentRecord, RunSink, TurnKey, TurnRecord
+from mteval.types import ChatMessage, Dialogue, TaskSet
 
 __all__ = ["ResumeState", "RunProgress", "Runner", "TurnKey", "TurnScorer"]
-
-TurnKey = tuple[str, str, int]
-"""(task name, dialogue id, position): identifies an answered turn within a run."""
 
 
 class TurnScorer(Protocol):
@@ -70,6 +70,38 @@ class ResumeState:
     judgments: Mapping[TurnKey, JudgmentRecord] = field(default_factory=dict)
     judge_attempts: Mapping[TurnKey, int] = field(default_factory=dict)
     failed_judgments: Mapping[TurnKey, JudgmentRecord] = field(default_factory=dict)
+
+    @classmethod
+    def from_records(
+        cls,
+        turns: Iterable[TurnRecord],
+        judgments: Iterable[JudgmentRecord],
+        *,
+        retry_errors: bool = False,
+    ) -> ResumeState:
+        """Apply the resume policy to a run's stored records.
+
+        Answered turns and scored verdicts are kept. Failed verdicts spent their
+        judge requests: they stand as they are, unless ``retry_errors`` asks to
+        judge them again (afresh: the requests already spent are counted, so
+        cached unusable replies are not replayed).
+        """
+        kept: dict[TurnKey, TurnRecord] = {}
+        for record in turns:
+            if record.status == "answered":
+                kept[(record.task, record.dialogue_id, record.position)] = record
+        scored: dict[TurnKey, JudgmentRecord] = {}
+        attempts: dict[TurnKey, int] = {}
+        failed: dict[TurnKey, JudgmentRecord] = {}
+        for judgment in judgments:
+            key = (judgment.task, judgment.dialogue_id, judgment.position)
+            if judgment.status == "scored":
+                scored[key] = judgment
+            else:
+                attempts[key] = judgment.attempts
+                if not retry_errors:
+                    failed[key] = judgment
+        return cls(turns=kept, judgments=scored, judge_attempts=attempts, failed_judgments=failed)
 
 
 @dataclass
@@ -125,17 +157,17 @@ class Runner:
             EndpointError: An endpoint rejected the run outright; everything
                 finished before that is already recorded.
         """
-        self.progress = RunProgress(turns_total=sum(ts.n_answered for _, ts in work))
+        self.progress = RunProgress(
+            turns_total=sum(
+                len(spec.protocol.positions(d)) for spec, ts in work for d in ts.dialogues
+            )
+        )
         jobs: list[asyncio.Task[None]] = []
         for spec, task_set in work:
+            protocol = spec.protocol
             for dialogue in task_set.with_record_ids():
-                if spec.history == "gold":
-                    for k, position in enumerate(_answered_positions(dialogue)):
-                        jobs.append(
-                            asyncio.create_task(self._play_turn(spec, dialogue, position, k + 1))
-                        )
-                else:
-                    jobs.append(asyncio.create_task(self._play_dialogue(spec, dialogue)))
+                player = _Player(self, spec, dialogue, protocol.positions(dialogue))
+                jobs.append(asyncio.create_task(protocol.play(dialogue, player)))
         try:
             await asyncio.gather(*jobs)
             while self._scoring:
@@ -148,40 +180,16 @@ class Runner:
             raise
         return self.progress
 
-    async def _play_dialogue(self, spec: TaskSpec, dialogue: Dialogue) -> None:
-        positions = _answered_positions(dialogue)
-        replies: dict[int, str] = {}
-        failure: str | None = None
-        for k, position in enumerate(positions):
-            turn_index = k + 1
-            if failure is not None:
-                self._not_run(spec, dialogue, position, turn_index, failure)
-                continue
-            priority = len(positions) - k + 1
-            await _yield_to_longer_chains(priority)
-            reply = await self._answer(
-                spec, dialogue, position, turn_index, replies, priority=priority
-            )
-            if reply is None:
-                turn_id = dialogue.turns[position].id
-                failure = f"not run: turn {turn_id} of this dialogue failed"
-            else:
-                replies[position] = reply
-
-    async def _play_turn(
-        self, spec: TaskSpec, dialogue: Dialogue, position: int, turn_index: int
-    ) -> None:
-        await self._answer(spec, dialogue, position, turn_index, {}, priority=2)
-
     async def _answer(
         self,
         spec: TaskSpec,
         dialogue: Dialogue,
         position: int,
         turn_index: int,
-        replies: Mapping[int, str],
+        messages: Sequence[ChatMessage],
         *,
         priority: float,
+        overrides: Mapping[str, Any] | None = None,
     ) -> str | None:
         key: TurnKey = (spec.name, dialogue.id, position)
         turn = dialogue.turns[position]
@@ -190,13 +198,6 @@ class Runner:
             self.progress.turns_done += 1
             self._schedule_scoring(spec, dialogue, position, turn_index, done.response)
             return done.response
-        messages = build_messages(
-            dialogue,
-            position,
-            replies=replies,
-            history=spec.history,
-            system_message=self.system_message,
-        )
         where: dict[str, Any] = {
             "task": spec.name,
             "dialogue_id": dialogue.id,
@@ -205,7 +206,8 @@ class Runner:
             "turn_index": turn_index,
         }
         try:
-            output = await self.model.generate(messages, priority=priority)
+            config = self.model.config.model_copy(update=dict(overrides)) if overrides else None
+            output = await self.model.generate(messages, config=config, priority=priority)
         except RequestFailed as exc:
             self.progress.turn_errors += 1
             self.sink.turn_finished(
@@ -323,5 +325,50 @@ _YIELDS_BY_CHAIN = {1: 3, 2: 2, 3: 1, 4: 1}
 """Ready-queue yields by remaining chain length (judgments: 1)."""
 
 
-def _answered_positions(dialogue: Dialogue) -> list[int]:
-    return [i for i, turn in enumerate(dialogue.turns) if turn.do_inference]
+class _Player:
+    """The :class:`~mteval.benchmarks.base.TurnPlayer` a protocol plays one dialogue with."""
+
+    def __init__(
+        self, runner: Runner, spec: TaskSpec, dialogue: Dialogue, positions: Sequence[int]
+    ) -> None:
+        self._runner = runner
+        self._spec = spec
+        self._dialogue = dialogue
+        self._index = {position: k + 1 for k, position in enumerate(positions)}
+        self.system_message = runner.system_message
+
+    def _turn_index(self, position: int) -> int:
+        try:
+            return self._index[position]
+        except KeyError:
+            raise ValueError(
+                f"{self._spec.name}: turn {position} of dialogue {self._dialogue.id} is not one "
+                "its protocol answers"
+            ) from None
+
+    async def answer(
+        self,
+        position: int,
+        messages: Sequence[ChatMessage],
+        *,
+        remaining: int = 0,
+        overrides: Mapping[str, Any] | None = None,
+    ) -> str | None:
+        """Get (or reuse) the model's reply to one turn; None when it failed for good."""
+        priority = remaining + 2
+        await _yield_to_longer_chains(priority)
+        return await self._runner._answer(
+            self._spec,
+            self._dialogue,
+            position,
+            self._turn_index(position),
+            messages,
+            priority=priority,
+            overrides=overrides,
+        )
+
+    def not_run(self, position: int, reason: str) -> None:
+        """Record a turn that cannot run."""
+        self._runner._not_run(
+            self._spec, self._dialogue, position, self._turn_index(position), reason
+        )

@@ -1,24 +1,21 @@
-"""Aggregate turn scores into task, category and benchmark scores.
+"""Aggregate turn scores into task scores.
 
-Exactly as the benchmark's ``calculate_score.py``: a task's score is the
-mean over its scored turns; a category's score is the mean over all scored
-turns of its multi-turn tasks pooled (recollection pools classification and
-global-instruction turns); the average is the mean of the category scores.
-Turns that failed, were not run, or whose judgment failed are excluded from
-every mean and counted apart.
+A task's score is the mean over its scored turns. Turns that failed, were
+not run, or whose judgment failed are excluded from every mean and counted
+apart. A benchmark's headline scores come from its score table
+(:mod:`mteval.scoring.table`).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 
 from pydantic import BaseModel, ConfigDict
 
-from mteval.runner.records import JudgmentRecord, TurnRecord
-from mteval.types import CATEGORIES, Category
+from mteval.records import JudgmentRecord, TurnRecord
 
-__all__ = ["TaskScore", "category_scores", "mean", "summarize_task"]
+__all__ = ["TaskScore", "mean", "summarize_task"]
 
 
 class TaskScore(BaseModel):
@@ -101,22 +98,3 @@ def summarize_task(
             1 for t in turn_list if t.status == "answered" and t.finish_reason == "length"
         ),
     )
-
-
-def category_scores(
-    pooled: Mapping[Category, Sequence[float]],
-) -> tuple[dict[Category, float | None], float | None]:
-    """Return per-category pooled means and their average.
-
-    Args:
-        pooled: For each category, every scored turn of its main (multi-turn,
-            own-history) tasks.
-
-    Returns:
-        The category means (None where nothing was scored) and the mean of
-        the available category means (None if none), as the benchmark's table
-        averages the columns it has.
-    """
-    means: dict[Category, float | None] = {c: mean(list(pooled.get(c, ()))) for c in CATEGORIES}
-    present = [v for v in means.values() if v is not None]
-    return means, (sum(present) / len(present) if present else None)

@@ -25,8 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from mteval.errors import StoreError
-from mteval.runner.records import JudgmentRecord, TurnRecord
-from mteval.runner.runner import ResumeState, TurnKey
+from mteval.records import JudgmentRecord, TurnRecord
 from mteval.types import ModelOutput, Usage
 
 __all__ = ["SCHEMA_VERSION", "RunInfo", "RunStore", "StoreSink", "store_error"]
@@ -642,7 +641,7 @@ class RunStore:
     # -- turns and judgments -------------------------------------------------------------
 
     def sink(self, run_id: str) -> StoreSink:
-        """Return a :class:`~mteval.runner.RunSink` writing into run ``run_id``."""
+        """Return a :class:`~mteval.records.RunSink` writing into run ``run_id``."""
         return StoreSink(self, run_id)
 
     def _write_turn(self, run_id: str, record: TurnRecord) -> None:
@@ -704,33 +703,6 @@ class RunStore:
             params += (task,)
         rows = self._db.execute(sql + " ORDER BY task, dialogue_id, position", params).fetchall()
         return [JudgmentRecord.model_validate(dict(row)) for row in rows]
-
-    def resume_state(self, run_id: str, *, retry_errors: bool = False) -> ResumeState:
-        """Return what run ``run_id`` already finished, for resuming it.
-
-        Args:
-            run_id: The run.
-            retry_errors: Judge the turns whose judging failed again; otherwise
-                those errors stand (they spent their attempts already).
-        """
-        turns: dict[TurnKey, TurnRecord] = {}
-        for record in self.turns(run_id):
-            if record.status == "answered":
-                turns[(record.task, record.dialogue_id, record.position)] = record
-        judgments: dict[TurnKey, JudgmentRecord] = {}
-        attempts: dict[TurnKey, int] = {}
-        failed: dict[TurnKey, JudgmentRecord] = {}
-        for judgment in self.judgments(run_id):
-            key = (judgment.task, judgment.dialogue_id, judgment.position)
-            if judgment.status == "scored":
-                judgments[key] = judgment
-            else:
-                attempts[key] = judgment.attempts
-                if not retry_errors:
-                    failed[key] = judgment
-        return ResumeState(
-            turns=turns, judgments=judgments, judge_attempts=attempts, failed_judgments=failed
-        )
 
     # -- judge audits and canaries -------------------------------------------------
 
@@ -851,7 +823,7 @@ for _name, _method in list(vars(RunStore).items()):
 
 
 class StoreSink:
-    """Writes a run's records into the store (implements :class:`~mteval.runner.RunSink`)."""
+    """Writes a run's records into the store (implements :class:`~mteval.records.RunSink`)."""
 
     def __init__(self, store: RunStore, run_id: str) -> None:
         self.store = store

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from mteval.config import DEFAULT_BENCHMARK as _DEFAULT_BENCHMARK
 from mteval.store.sqlite import RunInfo, RunStore
 
 __all__ = [
@@ -39,7 +40,7 @@ __all__ = [
     "search_turns",
 ]
 
-DEFAULT_BENCHMARK = "mt_eval"
+DEFAULT_BENCHMARK = _DEFAULT_BENCHMARK
 """The benchmark of runs that do not name one (every run before benchmarks were plug-ins)."""
 
 _PREVIEW_CHARS = 400

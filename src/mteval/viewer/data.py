@@ -19,14 +19,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from mteval.analysis.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED, Bootstrap, Estimate
-from mteval.analysis.results import Results, headline_scores, results_from_records
+from mteval.analysis.results import (
+    Results,
+    headline_scores,
+    load_results,
+    results_from_records,
+    run_meta,
+)
 from mteval.analysis.scores import run_scores_from_records
 from mteval.analysis.tables import MultiTurnRow, multi_turn_table, task_scores
-from mteval.data.loaders import SourceFiles
+from mteval.benchmarks import DEFAULT_BENCHMARK, get_benchmark
 from mteval.errors import MtevalError
 from mteval.store.sqlite import RunStore
 from mteval.store.views import run_version, scored_values
-from mteval.tasks import TASKS
 
 __all__ = ["References", "RunTables", "TableCache", "headlines"]
 
@@ -51,7 +56,13 @@ class RunTables:
 def headlines(store: RunStore, run_ids: Sequence[str]) -> dict[str, dict[str, float | None]]:
     """Each run's leaderboard row (``results.json`` → ``scores``), from one indexed query."""
     values = scored_values(store, run_ids)
-    return {run_id: headline_scores(values.get(run_id, {})) for run_id in run_ids}
+    rows: dict[str, dict[str, float | None]] = {}
+    for run_id in run_ids:
+        table = run_meta(store.get_run(run_id)).score_table
+        row = headline_scores(values.get(run_id, {}), table)
+        # A table whose columns need turn indices or dialogues reads the records.
+        rows[run_id] = row if row is not None else load_results(store, run_id).scores
+    return rows
 
 
 class TableCache:
@@ -161,10 +172,14 @@ class References:
     Args:
         sources: The benchmark's source files (None: look them up as
             ``mteval run`` does, without downloading).
+        benchmark: The benchmark whose tasks they hold.
     """
 
-    def __init__(self, sources: SourceFiles | None = None) -> None:
-        self._sources = sources if sources is not None else SourceFiles(download=False)
+    def __init__(self, sources: Any = None, *, benchmark: str = DEFAULT_BENCHMARK) -> None:
+        self._benchmark = get_benchmark(benchmark)
+        self._sources = (
+            sources if sources is not None else self._benchmark.load_sources(download=False)
+        )
         self._tasks: dict[str, dict[str, Any] | None] = {}
         self._lock = threading.Lock()
         self.problem: str | None = None
@@ -173,7 +188,7 @@ class References:
         with self._lock:
             if task in self._tasks:
                 return self._tasks[task]
-            spec = TASKS.get(task)
+            spec = self._benchmark.tasks.get(task)
             dialogues: dict[str, Any] | None = None
             if spec is not None:
                 try:

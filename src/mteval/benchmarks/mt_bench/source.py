@@ -31,7 +31,7 @@ from pathlib import Path
 
 import platformdirs
 
-from mteval.data.sources import file_sha256
+from mteval.data import file_sha256
 from mteval.errors import DataFileError, DataNotFoundError, DownloadError
 
 __all__ = [

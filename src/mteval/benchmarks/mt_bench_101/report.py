@@ -176,9 +176,7 @@ def abilities_figure(
         for tier in TIERS:
             xs = [p for p, t in zip(positions, order, strict=True) if tier_of(t) == tier]
             ax.axvspan(min(xs) - 0.5, max(xs) + 0.5, color=_TIER_SHADES[tier], zorder=0)
-            ax.text(
-                (min(xs) + max(xs)) / 2, 10.3, tier, ha="center", va="bottom", fontsize=8
-            )
+            ax.text((min(xs) + max(xs)) / 2, 10.3, tier, ha="center", va="bottom", fontsize=8)
         n = max(len(runs), 1)
         width = 0.8 / n
         for k, (label, estimates) in enumerate(runs):

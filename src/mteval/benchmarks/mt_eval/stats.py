@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from mteval.data.loaders import SourceFiles
-from mteval.tasks import GROUPS, TASKS
+from mteval.benchmarks.mt_eval.loaders import SourceFiles
+from mteval.benchmarks.mt_eval.tasks import GROUPS, TASKS
 from mteval.types import CATEGORIES, TaskSet
 
 __all__ = ["SetStatistics", "benchmark_statistics", "set_statistics"]

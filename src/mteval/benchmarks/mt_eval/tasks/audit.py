@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
+from mteval.benchmarks.mt_eval.judge import fill_template
+from mteval.benchmarks.mt_eval.tasks.base import JudgeContext, JudgeFields, TaskSpec
+from mteval.benchmarks.mt_eval.tasks.follow_up import follow_up_single_fields
+from mteval.benchmarks.mt_eval.tasks.refinement import refinement_single_fields
 from mteval.instructions import describe
-from mteval.tasks.base import JudgeFields, TaskSpec
-from mteval.tasks.follow_up import follow_up_single_fields
-from mteval.tasks.refinement import refinement_single_fields
 from mteval.types import Dialogue
 
 __all__ = [
@@ -36,6 +38,7 @@ __all__ = [
     "NoHistoryJudge",
     "has_checker",
     "instruction_follow_prompt",
+    "judge_prompt",
     "no_history_judge",
     "pairwise_prompt",
     "parse_pairwise_verdict",
@@ -155,3 +158,19 @@ def parse_pairwise_verdict(reply: str) -> str | None:
         if mark in reply:
             return verdict
     return None
+
+
+def judge_prompt(
+    sources: Any,
+    *,
+    template: str,
+    fields: JudgeFields,
+    dialogue: Dialogue,
+    position: int,
+    response: str,
+) -> str:
+    """A judge prompt for a stored reply: ``template`` filled by ``fields``, as MT-Eval fills it."""
+    context = JudgeContext(
+        dialogue=dialogue, position=position, response=response, documents=sources.documents
+    )
+    return fill_template(sources.template(template), fields(context))

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from mteval.data import SourceFiles, export_task_set
+from mteval.benchmarks.mt_eval import SourceFiles, export_task_set
+from mteval.benchmarks.mt_eval.tasks import GROUPS, TASKS, resolve_tasks
 from mteval.errors import TaskNotFoundError
-from mteval.tasks import GROUPS, TASKS, resolve_tasks
 
 from mteval_test_support import DATA_DIR
 

@@ -17,8 +17,8 @@ docs/fidelity.md.
 
 from __future__ import annotations
 
-from mteval.data.loaders import SourceFiles
-from mteval.tasks.base import JudgeContext, TaskSpec
+from mteval.benchmarks.mt_eval.loaders import SourceFiles
+from mteval.benchmarks.mt_eval.tasks.base import JudgeContext, TaskSpec
 from mteval.text import count_sentences, count_whitespace_words
 from mteval.types import Dialogue, TaskSet, Turn
 
@@ -153,11 +153,6 @@ def follow_up_single_fields(ctx: JudgeContext) -> list[tuple[str, str]]:
     return [("{conversation}", conversation), *_counts(response)]
 
 
-def _build_gold(sources: SourceFiles) -> TaskSet:
-    base = FOLLOW_UP_MULTI.load(sources)
-    return TaskSet(name="follow-up_multi_gold", dialogues=base.dialogues)
-
-
 FOLLOW_UP_SINGLE = TaskSpec(
     name="follow-up_single",
     category="follow-up",
@@ -185,15 +180,7 @@ FOLLOW_UP_MULTI = TaskSpec(
     "(80 dialogues, 240 turns)",
 )
 
-FOLLOW_UP_MULTI_GOLD = TaskSpec(
-    name="follow-up_multi_gold",
-    category="follow-up",
-    setting="multi",
-    history="gold",
-    groups=("gold",),
-    build=_build_gold,
-    scorer="judge",
-    judge_template="mt-bench_evaluation",
-    judge_fields=follow_up_multi_fields,
+FOLLOW_UP_MULTI_GOLD = FOLLOW_UP_MULTI.variant(
+    "gold",
     description="Follow-up, multi-turn with the reference replies as history (240 turns)",
 )

@@ -7,8 +7,9 @@
 
 from __future__ import annotations
 
-from mteval.errors import TaskNotFoundError
-from mteval.tasks.ablations import (
+from dataclasses import replace
+
+from mteval.benchmarks.mt_eval.tasks.ablations import (
     CLS_ABLATION_DGC,
     CLS_ABLATION_GOLD,
     CLS_ABLATION_RC,
@@ -16,17 +17,35 @@ from mteval.tasks.ablations import (
     REFINEMENT_IRRELEVANT_BETWEEN,
     REFINEMENT_IRRELEVANT_FRONT,
 )
-from mteval.tasks.base import JudgeContext, JudgeFields, TaskSpec
-from mteval.tasks.expansion import EXPANSION_MULTI, EXPANSION_MULTI_GOLD, EXPANSION_SINGLE
-from mteval.tasks.follow_up import FOLLOW_UP_MULTI, FOLLOW_UP_MULTI_GOLD, FOLLOW_UP_SINGLE
-from mteval.tasks.recollection import (
+from mteval.benchmarks.mt_eval.tasks.base import (
+    SCORER_RESOURCES,
+    JudgeContext,
+    JudgeFields,
+    TaskSpec,
+)
+from mteval.benchmarks.mt_eval.tasks.expansion import (
+    EXPANSION_MULTI,
+    EXPANSION_MULTI_GOLD,
+    EXPANSION_SINGLE,
+)
+from mteval.benchmarks.mt_eval.tasks.follow_up import (
+    FOLLOW_UP_MULTI,
+    FOLLOW_UP_MULTI_GOLD,
+    FOLLOW_UP_SINGLE,
+)
+from mteval.benchmarks.mt_eval.tasks.recollection import (
     RECOLLECTION_MULTI_CLS,
     RECOLLECTION_MULTI_CLS_GOLD,
     RECOLLECTION_MULTI_GLOBAL_INST,
     RECOLLECTION_SINGLE_CLS,
     RECOLLECTION_SINGLE_GLOBAL_INST,
 )
-from mteval.tasks.refinement import REFINEMENT_MULTI, REFINEMENT_MULTI_GOLD, REFINEMENT_SINGLE
+from mteval.benchmarks.mt_eval.tasks.refinement import (
+    REFINEMENT_MULTI,
+    REFINEMENT_MULTI_GOLD,
+    REFINEMENT_SINGLE,
+)
+from mteval.errors import TaskNotFoundError
 
 __all__ = [
     "GROUPS",
@@ -39,7 +58,8 @@ __all__ = [
 ]
 
 TASKS: dict[str, TaskSpec] = {
-    spec.name: spec
+    # Each task requires what its scorer needs from the environment.
+    spec.name: spec if spec.requires else replace(spec, requires=SCORER_RESOURCES[spec.scorer])
     for spec in (
         # main: the paper's multi-turn table
         RECOLLECTION_MULTI_CLS,

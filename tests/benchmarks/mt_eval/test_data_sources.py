@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from mteval.data import sources as src
+from mteval.benchmarks.mt_eval import sources as src
 from mteval.errors import DataNotFoundError, DownloadError
 
 from mteval_test_support import DATA_DIR

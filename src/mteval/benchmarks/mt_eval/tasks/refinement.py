@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import random
 
-from mteval.data.loaders import RawTurnRecord, SourceFiles
-from mteval.tasks.base import JudgeContext, TaskSpec
+from mteval.benchmarks.mt_eval.loaders import RawTurnRecord, SourceFiles
+from mteval.benchmarks.mt_eval.tasks.base import JudgeContext, TaskSpec
 from mteval.text import count_sentences, count_whitespace_words
 from mteval.types import Dialogue, TaskSet, Turn
 
@@ -161,11 +161,6 @@ def refinement_multi_fields(ctx: JudgeContext) -> list[tuple[str, str]]:
     ]
 
 
-def _build_gold(sources: SourceFiles) -> TaskSet:
-    base = REFINEMENT_MULTI.load(sources)
-    return TaskSet(name="refinement_multi_gold", dialogues=base.dialogues)
-
-
 REFINEMENT_SINGLE = TaskSpec(
     name="refinement_single",
     category="refinement",
@@ -190,15 +185,7 @@ REFINEMENT_MULTI = TaskSpec(
     description="Refinement, multi-turn: constraints added turn by turn (40 dialogues, 480 turns)",
 )
 
-REFINEMENT_MULTI_GOLD = TaskSpec(
-    name="refinement_multi_gold",
-    category="refinement",
-    setting="multi",
-    history="gold",
-    groups=("gold",),
-    build=_build_gold,
-    scorer="judge",
-    judge_template="refinement_multi_evaluation",
-    judge_fields=refinement_multi_fields,
+REFINEMENT_MULTI_GOLD = REFINEMENT_MULTI.variant(
+    "gold",
     description="Refinement, multi-turn with the reference replies as history (480 turns)",
 )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from mteval.data import SourceFiles
+from mteval.benchmarks.mt_eval import SourceFiles
 from mteval.errors import DataFileError, DataNotFoundError, TemplateError
 
 from mteval_test_support import DATA_DIR

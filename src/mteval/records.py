@@ -1,4 +1,11 @@
-"""Typed, versioned records of what happened to each turn, written as it happens."""
+"""Typed, versioned records of what happened to each turn, written as it happens.
+
+The bottom layer: the runner writes them, the store persists them, analyses
+read them. A benchmark's scorer returns a :class:`JudgmentRecord` (its
+*verdict*) carrying every :class:`JudgeCall` it made, so one verdict can rest
+on several judge calls (pairwise in two orders, repeated samples, several
+judges), each stored on its own.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +15,18 @@ from pydantic import BaseModel, ConfigDict
 
 __all__ = [
     "RECORD_VERSION",
+    "JudgeCall",
     "JudgmentRecord",
     "RequestRecord",
     "RunSink",
+    "TurnKey",
     "TurnRecord",
 ]
 
 RECORD_VERSION = 1
+
+TurnKey = tuple[str, str, int]
+"""(task name, dialogue id, position): identifies an answered turn within a run."""
 
 
 class _Record(BaseModel):
@@ -61,15 +73,42 @@ class TurnRecord(_Record):
     cached: bool = False
 
 
+class JudgeCall(_Record):
+    """One request to a judge and what became of its reply.
+
+    Attributes:
+        index: 0-based order of the call within its verdict.
+        template: The judge template (prompt) used, e.g. ``refinement_multi_evaluation``.
+        label: What the call stands for within the verdict (e.g. ``AB`` / ``BA``
+            for the two orders of a pairwise game); empty for a single grade.
+        prompt_key: SHA-256 of the filled prompt (system and user text).
+        judge_key: Cache key of the judge completion (links to the stored request).
+        reply: The judge's reply text (None when the request failed).
+        value: The value the template's parser read from the reply (a score,
+            ``A``/``B``/``tie``, ...); None when unusable.
+        error: Why the reply was unusable or the request failed.
+    """
+
+    index: int
+    template: str | None = None
+    label: str = ""
+    prompt_key: str | None = None
+    judge_key: str | None = None
+    reply: str | None = None
+    value: float | str | None = None
+    error: str | None = None
+
+
 class JudgmentRecord(_Record):
-    """The score of one answered turn.
+    """The verdict on one answered turn: its score and the judge calls it rests on.
 
     Attributes:
         task: Task name.
         dialogue_id: Dialogue id.
         position: Index of the turn in the dialogue.
         turn_index: 1-based index among the dialogue's answered turns.
-        method: ``judge``, ``cls`` or ``instruction``.
+        method: The scorer's registry name (MT-Eval: ``judge``, ``cls`` or
+            ``instruction``).
         status: ``scored`` or ``error`` (the judge's replies were unusable or
             its requests failed: excluded from every mean, counted apart).
         score: The score on the benchmark's 0-10 scale (``scored`` only).
@@ -79,13 +118,16 @@ class JudgmentRecord(_Record):
         error: Why judging failed.
         attempts: Judge requests made for this turn, over every attempt at the
             run (unusable replies are asked again, with another seed).
+        calls: Every judge call made for this verdict, in order (empty for
+            programmatic scorers). Not part of the ``judgments`` row: the
+            store keeps them in their own table.
     """
 
     task: str
     dialogue_id: str
     position: int
     turn_index: int
-    method: Literal["judge", "cls", "instruction"]
+    method: str
     status: Literal["scored", "error"]
     score: float | None = None
     rationale: str | None = None
@@ -93,6 +135,7 @@ class JudgmentRecord(_Record):
     prompt_key: str | None = None
     error: str | None = None
     attempts: int = 0
+    calls: tuple[JudgeCall, ...] = ()
 
     @property
     def reasked(self) -> bool:

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from mteval.data.sources import SOURCE_FILES, file_sha256, resolve_data_dir
+from mteval.benchmarks.mt_eval.sources import SOURCE_FILES, file_sha256, resolve_data_dir
 from mteval.errors import DataFileError, TemplateError
 
 __all__ = [
@@ -181,7 +181,7 @@ class SourceFiles:
 
     Args:
         root: Folder holding the sources; resolved with
-            :func:`~mteval.data.sources.resolve_data_dir` when omitted.
+            :func:`~mteval.benchmarks.mt_eval.sources.resolve_data_dir` when omitted.
         verify: Check each file against its pinned checksum (default: on,
             unless ``$MTEVAL_VERIFY_DATA`` is ``0``).
         download: Allow downloading the sources when ``root`` is omitted and
@@ -199,7 +199,7 @@ class SourceFiles:
         # folder changes before the sources are first read.
         self._root_arg = None if root is None else Path(root).expanduser().absolute()
         self.memo: dict[str, Any] = {}
-        """Built task sets, keyed by name (filled by :mod:`mteval.tasks`)."""
+        """Built task sets, keyed by name (filled by ``TaskSpec.load``)."""
         self._download = download
         if verify is None:
             verify = os.environ.get(VERIFY_ENV, "1").strip().lower() not in ("0", "false", "no")

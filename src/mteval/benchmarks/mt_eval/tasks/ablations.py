@@ -23,10 +23,10 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from mteval.data.loaders import TOPICS, SourceFiles
-from mteval.tasks.base import TaskSpec
-from mteval.tasks.recollection import classification_instruction, strip_document
-from mteval.tasks.refinement import refinement_multi_fields
+from mteval.benchmarks.mt_eval.loaders import TOPICS, SourceFiles
+from mteval.benchmarks.mt_eval.tasks.base import TaskSpec
+from mteval.benchmarks.mt_eval.tasks.recollection import classification_instruction, strip_document
+from mteval.benchmarks.mt_eval.tasks.refinement import refinement_multi_fields
 from mteval.types import Dialogue, TaskSet, Turn
 
 __all__ = [

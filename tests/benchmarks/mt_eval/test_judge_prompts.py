@@ -5,10 +5,10 @@ from __future__ import annotations
 import nltk
 import pytest
 
-from mteval.data import SourceFiles
-from mteval.judges import LLMJudge, fill_template
+from mteval.benchmarks.mt_eval import SourceFiles
+from mteval.benchmarks.mt_eval.judge import LLMJudge, fill_template
+from mteval.benchmarks.mt_eval.tasks import TASKS
 from mteval.models import MemoryCache, Model
-from mteval.tasks import TASKS
 
 from mteval_test_support import DATA_DIR
 

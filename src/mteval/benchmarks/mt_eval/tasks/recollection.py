@@ -21,9 +21,9 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from mteval.data.loaders import TOPICS, GlobalInstRecord, SourceFiles
+from mteval.benchmarks.mt_eval.loaders import TOPICS, GlobalInstRecord, SourceFiles
+from mteval.benchmarks.mt_eval.tasks.base import TaskSpec
 from mteval.instructions import describe, sample_mteval_args
-from mteval.tasks.base import TaskSpec
 from mteval.types import Dialogue, TaskSet, Turn
 
 __all__ = [
@@ -225,12 +225,6 @@ def build_recollection_global_inst(sources: SourceFiles) -> tuple[TaskSet, TaskS
     return result
 
 
-def _build_cls_gold(sources: SourceFiles) -> TaskSet:
-    return TaskSet(
-        name="recollection_multi_cls_gold", dialogues=build_recollection_cls(sources)[1].dialogues
-    )
-
-
 RECOLLECTION_SINGLE_CLS = TaskSpec(
     name="recollection_single_cls",
     category="recollection",
@@ -253,14 +247,8 @@ RECOLLECTION_MULTI_CLS = TaskSpec(
     "instruction (10 dialogues, 100 turns)",
 )
 
-RECOLLECTION_MULTI_CLS_GOLD = TaskSpec(
-    name="recollection_multi_cls_gold",
-    category="recollection",
-    setting="multi",
-    history="gold",
-    groups=("gold",),
-    build=_build_cls_gold,
-    scorer="cls",
+RECOLLECTION_MULTI_CLS_GOLD = RECOLLECTION_MULTI_CLS.variant(
+    "gold",
     description="Recollection (classification), multi-turn with the reference labels as "
     "history (100 turns)",
 )

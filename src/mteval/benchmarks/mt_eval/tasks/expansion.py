@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import random
 
-from mteval.data.loaders import TOPICS, SourceFiles
-from mteval.tasks.base import JudgeContext, TaskSpec
+from mteval.benchmarks.mt_eval.loaders import TOPICS, SourceFiles
+from mteval.benchmarks.mt_eval.tasks.base import JudgeContext, TaskSpec
 from mteval.types import Dialogue, TaskSet, Turn
 
 __all__ = [
@@ -104,10 +104,6 @@ def expansion_fields(ctx: JudgeContext) -> list[tuple[str, str]]:
     ]
 
 
-def _build_gold(sources: SourceFiles) -> TaskSet:
-    return TaskSet(name="expansion_multi_gold", dialogues=build_expansion(sources)[1].dialogues)
-
-
 EXPANSION_SINGLE = TaskSpec(
     name="expansion_single",
     category="expansion",
@@ -132,15 +128,7 @@ EXPANSION_MULTI = TaskSpec(
     description="Expansion, multi-turn: seven queries about one document (10 dialogues, 70 turns)",
 )
 
-EXPANSION_MULTI_GOLD = TaskSpec(
-    name="expansion_multi_gold",
-    category="expansion",
-    setting="multi",
-    history="gold",
-    groups=("gold",),
-    build=_build_gold,
-    scorer="judge",
-    judge_template="expansion_evaluation",
-    judge_fields=expansion_fields,
+EXPANSION_MULTI_GOLD = EXPANSION_MULTI.variant(
+    "gold",
     description="Expansion, multi-turn with the reference replies as history (70 turns)",
 )
