@@ -35,7 +35,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -61,19 +61,19 @@ from mteval.analysis.audit_stats import (
 )
 from mteval.analysis.audit_verdicts import check_verdict
 from mteval.analysis.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED, Bootstrap, make_sample
-from mteval.benchmarks import Benchmark, TaskSpec, get_benchmark
+from mteval.benchmarks import AuditHooks, Benchmark, TaskSpec, get_benchmark
 from mteval.config import EndpointSettings, RetrySettings, RunConfig
 from mteval.errors import ConfigError, JudgeReplyError
-from mteval.judges import reask_config
+from mteval.judges.ask import ask_judge
 from mteval.judges.parse import parse_judge_reply
 from mteval.models import (
     Model,
     PriorityLimiter,
-    RequestFailed,
     RetryPolicy,
     create_api,
     resolve_api_key,
 )
+from mteval.records import JudgeCall
 from mteval.report.audit import audit_markdown
 from mteval.store import RunStore
 from mteval.types import ChatMessage, Dialogue, GenerateConfig
@@ -243,54 +243,63 @@ class _Figures:
 
 
 class _Judge:
-    """Asks one judge endpoint for scores through the model wrapper."""
+    """Asks one judge endpoint through the model wrapper, keeping every call.
 
-    def __init__(self, model: Model, *, reply_attempts: int) -> None:
+    Each call is a :class:`~mteval.records.JudgeCall`, filed under the check
+    and the item (turn) it was made for, so the audit's repeated calls are
+    stored like a run's (:meth:`RunStore.save_audit_calls`).
+    """
+
+    def __init__(self, model: Model, *, role: str, reply_attempts: int) -> None:
         self.model = model
+        self.role = role
         self.reply_attempts = max(1, reply_attempts)
+        self.calls: list[tuple[str, str, str, JudgeCall]] = []
 
     async def ask(
         self,
         prompt: str,
         parse: Callable[[str], Any],
         *,
+        check: str,
+        item: str,
+        label: str = "",
+        template: str | None = None,
         config: GenerateConfig | None = None,
         salt: str | None = None,
     ) -> Any:
         """The parsed reply to a prompt; None when its requests or replies fail (counted).
 
         ``parse`` returns None (or raises :class:`JudgeReplyError`) for an
-        unusable reply, which is asked again, as in a run.
+        unusable reply, which is asked again, varied, as in a run.
         """
-        messages = [ChatMessage(role="user", content=prompt)]
-        base = config or self.model.config
-        for attempt in range(1, self.reply_attempts + 1):
-            again = None if attempt == 1 else f"judge-attempt-{attempt}"
-            parts = [p for p in (salt, again) if p]
-            try:
-                output = await self.model.generate(
-                    messages,
-                    # A re-ask varies the request as a run's does (a greedy judge repeats itself).
-                    config=reask_config(base, attempt),
-                    priority=_AUDIT_PRIORITY,
-                    salt="|".join(parts) or None,
-                )
-            except RequestFailed:
-                return None
-            try:
-                value = parse(output.content)
-            except JudgeReplyError:
-                continue
-            if value is not None:
-                return value
-        return None
 
-    async def score(
-        self, prompt: str, *, config: GenerateConfig | None = None, salt: str | None = None
-    ) -> float | None:
+        def strict(text: str) -> Any:
+            value = parse(text)
+            if value is None:
+                raise JudgeReplyError("no verdict in the reply")
+            return value
+
+        outcome = await ask_judge(
+            self.model,
+            [ChatMessage(role="user", content=prompt)],
+            parse=strict,
+            value_of=lambda value: value if isinstance(value, float | str) else None,
+            template=template,
+            label=label,
+            reply_attempts=self.reply_attempts,
+            config=config,
+            salt=salt,
+            priority=_AUDIT_PRIORITY,
+        )
+        self.calls.extend((self.role, check, item, call) for call in outcome.calls)
+        return outcome.value
+
+    async def score(self, prompt: str, **kwargs: Any) -> float | None:
         """The judge's 1-10 score of a prompt (None when it fails)."""
-        return await self.ask(
-            prompt, lambda text: float(parse_judge_reply(text).score), config=config, salt=salt
+        return cast(
+            "float | None",
+            await self.ask(prompt, lambda text: float(parse_judge_reply(text).score), **kwargs),
         )
 
 
@@ -356,7 +365,9 @@ class _Audit:
         self.store = store
         self.sources = sources
         # What the benchmark offers an audit (checkers, prompts): see Benchmark.audit.
-        self.hooks = benchmark.audit
+        if benchmark.audit is None:
+            raise ConfigError(f"{benchmark.title} runs cannot be audited yet: it offers no audit")
+        self.hooks: AuditHooks = benchmark.audit
         self.run_config = run_config
         self.options = options
         self.judge = judge
@@ -462,7 +473,13 @@ class _Audit:
         ]
         prompts = [self.prompt(t) for t in rows]
         scores = await asyncio.gather(
-            *(self.judge.score(p, config=c) for p in prompts for c in configs)
+            *(
+                self.judge.score(
+                    p, config=c, check="self_consistency", item=t.key, label=f"repeat-{r}"
+                )
+                for t, p in zip(rows, prompts, strict=True)
+                for r, c in enumerate(configs)
+            )
         )
         matrix = np.array(
             [
@@ -562,7 +579,9 @@ class _Audit:
         extra = sum(1 for turns in self.others.values() for t in turns if t.key in keys)
         self.announce("judge_agreement", len(rows) + extra)
         judge2 = self.judge2
-        second = await asyncio.gather(*(judge2.score(self.prompt(t)) for t in rows))
+        second = await asyncio.gather(
+            *(judge2.score(self.prompt(t), check="judge_agreement", item=t.key) for t in rows)
+        )
         a = np.array([t.score for t in rows], dtype=np.float64)
         b = np.array([math.nan if s is None else s for s in second], dtype=np.float64)
         index = {t.key: i for i, t in enumerate(rows)}
@@ -610,7 +629,12 @@ class _Audit:
             shared = [t for t in turns if t.key in keys]
             if not shared:
                 continue
-            second = await asyncio.gather(*(judge2.score(self.prompt(t)) for t in shared))
+            second = await asyncio.gather(
+                *(
+                    judge2.score(self.prompt(t), check="judge_agreement", item=f"{other}:{t.key}")
+                    for t in shared
+                )
+            )
             x = np.array([t.score for t in shared], dtype=np.float64)
             y = np.array([math.nan if s is None else s for s in second], dtype=np.float64)
             means[other] = [_num(float(np.nanmean(x))), _num(float(np.nanmean(y)))]
@@ -636,7 +660,12 @@ class _Audit:
         if not prompts:
             return _skipped("the run has no turns with a programmatic verdict")
         self.announce("checker_agreement", len(prompts))
-        scores = await asyncio.gather(*(self.judge.score(p) for _, p in prompts))
+        scores = await asyncio.gather(
+            *(
+                self.judge.score(p, check="checker_agreement", item=t.key, label="follows")
+                for t, p in prompts
+            )
+        )
         rows = [t for (t, _), s in zip(prompts, scores, strict=True) if s is not None]
         judge_pass = {
             t.key: s >= self.hooks.FOLLOWS_THRESHOLD
@@ -696,7 +725,14 @@ class _Audit:
             assert plan is not None
             return self.prompt(turn, template=plan.template, fields=plan.fields)
 
-        without = await asyncio.gather(*(self.judge.score(bare(t)) for t in rows))
+        without = await asyncio.gather(
+            *(
+                self.judge.score(
+                    bare(t), check="history_sensitivity", item=t.key, label="no-history"
+                )
+                for t in rows
+            )
+        )
         kept = [(t, s) for t, s in zip(rows, without, strict=True) if s is not None]
         rows = [t for t, _ in kept]
         shift = np.array([t.score - s for t, s in kept], dtype=np.float64)
@@ -735,7 +771,17 @@ class _Audit:
 
         pairs = [prompts(t) for t in rows]
         verdicts = await asyncio.gather(
-            *(self.judge.ask(p, self.hooks.parse_pairwise_verdict) for pair in pairs for p in pair)
+            *(
+                self.judge.ask(
+                    p,
+                    self.hooks.parse_pairwise_verdict,
+                    check="position_bias",
+                    item=t.key,
+                    label=label,
+                )
+                for t, pair in zip(rows, pairs, strict=True)
+                for label, p in zip(("AB", "BA"), pair, strict=True)
+            )
         )
         games = [
             PairVerdict(
@@ -784,7 +830,12 @@ class _Audit:
             )
         self.announce("canary", len(items))
         salt = f"canary:{self.audit_id}"
-        scores = await asyncio.gather(*(self.judge.score(i["prompt"], salt=salt) for i in items))
+        scores = await asyncio.gather(
+            *(
+                self.judge.score(i["prompt"], salt=salt, check="canary", item=i["key"])
+                for i in items
+            )
+        )
         current = {i["key"]: s for i, s in zip(items, scores, strict=True)}
         judge_name = _judge_identity(self.run_config.judge)
         previous = self.store.canary_results(CANARY_VERSION, judge_name)
@@ -912,7 +963,7 @@ async def audit_async(
                 options.judge2, store=store, environ=env, options=options, sleep=sleep
             )
             models.append(judge2_model)
-            judge2 = _Judge(judge2_model, reply_attempts=attempts)
+            judge2 = _Judge(judge2_model, role="judge2", reply_attempts=attempts)
         for model in models:
             await model.api.preflight()
         audit_id = time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + uuid.uuid4().hex[:6]
@@ -923,21 +974,31 @@ async def audit_async(
             sources=sources,
             run_config=run_config,
             options=options,
-            judge=_Judge(judge_model, reply_attempts=attempts),
+            judge=_Judge(judge_model, role="judge", reply_attempts=attempts),
             judge2=judge2,
             on_check=on_check,
             audit_id=audit_id,
         )
         checks: dict[str, Any] = {}
+        judges = [work.judge] + ([judge2] if judge2 is not None else [])
+
+        def keep_calls() -> None:
+            # Each check's judge calls are stored when it ends, like a run's verdicts.
+            for judge in judges:
+                store.save_audit_calls(audit_id=audit_id, calls=judge.calls)
+                judge.calls = []
+
         for name in CHECKS:
             if name == "canary" or not options.wants(name):
                 continue
             checks[name] = await getattr(work, name)()
+            keep_calls()
         if options.wants("canary"):
             sd = checks.get("self_consistency", {}).get("overall", {}).get("within_turn_sd")
             checks["canary"] = await work.canary(
                 float(sd) if sd is not None else _latest_noise_sd(store, run_id)
             )
+            keep_calls()
         result: dict[str, Any] = {
             "audit_version": AUDIT_VERSION,
             "audit_id": audit_id,

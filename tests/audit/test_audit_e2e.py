@@ -462,3 +462,28 @@ def test_rank_flip_odds_of_a_noisy_judge_follow_its_noise(
     )
     assert low <= expected <= high
     assert low <= flips["flip_probability"] <= high
+
+
+def test_every_audit_judge_call_is_stored_with_its_check_and_label(
+    steady_run: tuple[Path, str], steady_audit: dict[str, Any]
+) -> None:
+    db, _ = steady_run
+    with RunStore(db) as store:
+        calls = store.audit_calls(steady_audit["audit_id"])
+        repeats = store.audit_calls(steady_audit["audit_id"], "self_consistency")
+        completions = {c[3].judge_key for c in calls}
+        assert all(store.request(key) is not None for key in completions)
+    checks = steady_audit["checks"]
+    n_turns = checks["self_consistency"]["overall"]["n_turns"]
+    assert len(repeats) == n_turns * REPEATS
+    assert {call.label for *_, call in repeats} == {f"repeat-{r}" for r in range(REPEATS)}
+    by_item: dict[str, list[float]] = {}
+    for role, _, item, call in repeats:
+        assert role == "judge" and call.error is None and call.reply
+        by_item.setdefault(item, []).append(float(call.value))  # type: ignore[arg-type]
+    assert all(len(set(v)) == 1 for v in by_item.values())  # the consistent judge
+    second = [c for c in calls if c[1] == "judge_agreement"]
+    assert {role for role, *_ in second} == {"judge2"}
+    assert len(second) == checks["judge_agreement"]["overall"]["n_turns"]
+    labels = {c[3].label for c in calls if c[1] == "history_sensitivity"}
+    assert labels == {"no-history"}

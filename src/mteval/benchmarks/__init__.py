@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 
 from mteval.benchmarks.base import (
+    AuditHooks,
     Benchmark,
     GoldHistory,
     OwnHistory,
@@ -28,6 +29,7 @@ from mteval.errors import ConfigError
 __all__ = [
     "DEFAULT_BENCHMARK",
     "REGISTRY",
+    "AuditHooks",
     "Benchmark",
     "GoldHistory",
     "OwnHistory",

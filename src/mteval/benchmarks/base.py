@@ -54,9 +54,11 @@ from mteval.types import ChatMessage, Dialogue, TaskSet
 __all__ = [
     "GOLD_HISTORY",
     "OWN_HISTORY",
+    "AuditHooks",
     "Benchmark",
     "GenerateOverrides",
     "GoldHistory",
+    "NoHistoryPlan",
     "OwnHistory",
     "PlayProtocol",
     "ScoreColumn",
@@ -426,6 +428,70 @@ class ScoreTable(BaseModel):
     columns: tuple[ScoreColumn, ...]
 
 
+# -- judge audit ---------------------------------------------------------------------
+
+
+class NoHistoryPlan(Protocol):
+    """How to judge a turn without its earlier turns: a template and its filling."""
+
+    @property
+    def template(self) -> str:
+        """The judge template to fill."""
+        ...
+
+    @property
+    def fields(self) -> Any:
+        """The benchmark's filler for that template (passed back to ``judge_prompt``)."""
+        ...
+
+
+class AuditHooks(Protocol):
+    """What a benchmark offers ``mteval judge-audit`` (:mod:`mteval.audit`).
+
+    The audit engine is generic; these answer the benchmark-specific
+    questions. A module with these names satisfies it (MT-Eval's:
+    ``mteval.benchmarks.mt_eval.tasks.audit``).
+    """
+
+    FOLLOWS_THRESHOLD: int
+    """A score of at least this reads as "follows the instruction"."""
+
+    def has_checker(self, spec: TaskSpec) -> bool:
+        """Whether ``spec``'s turns carry a programmatic verdict."""
+        ...
+
+    def judge_prompt(
+        self,
+        sources: Any,
+        *,
+        template: str,
+        fields: Any,
+        dialogue: Dialogue,
+        position: int,
+        response: str,
+    ) -> str:
+        """A stored reply's judge prompt: ``template`` filled by ``fields``, the benchmark's way."""
+        ...
+
+    def instruction_follow_prompt(self, dialogue: Dialogue, response: str) -> str | None:
+        """The prompt asking whether ``response`` follows the dialogue's checkable instruction."""
+        ...
+
+    def no_history_judge(self, spec: TaskSpec) -> NoHistoryPlan | None:
+        """How to judge ``spec``'s turns without history (None: its template has none)."""
+        ...
+
+    def pairwise_prompt(
+        self, dialogue: Dialogue, position: int, answer_a: str, answer_b: str
+    ) -> str:
+        """The prompt asking which of two replies to one turn is better (``[[A]]``/...)."""
+        ...
+
+    def parse_pairwise_verdict(self, reply: str) -> str | None:
+        """``A``, ``B`` or ``tie`` from a pairwise reply; None when it has no verdict."""
+        ...
+
+
 # -- the benchmark ------------------------------------------------------------------
 
 
@@ -453,10 +519,8 @@ class Benchmark:
         headline_title: Title of the headline table ``mteval run``/``show`` print.
         headline_labels: Score key -> column label of that table, in display order.
         report: Optional report hooks (benchmark-defined object).
-        audit: What it offers ``mteval judge-audit`` (an object with
-            ``has_checker``, ``judge_prompt``, ``instruction_follow_prompt``,
-            ``no_history_judge``, ``pairwise_prompt``, ``parse_pairwise_verdict``
-            and ``FOLLOWS_THRESHOLD``; MT-Eval's: ``mt_eval.tasks.audit``), or None.
+        audit: What it offers ``mteval judge-audit`` (:class:`AuditHooks`;
+            MT-Eval's: ``mt_eval.tasks.audit``), or None.
         extras: Benchmark-specific helpers some commands use by name
             (MT-Eval: ``export_task_set``, ``benchmark_statistics``, ``set_statistics``).
     """
@@ -478,7 +542,7 @@ class Benchmark:
     headline_title: str = ""
     headline_labels: Mapping[str, str] = field(default_factory=dict)
     report: Any = None
-    audit: Any = None
+    audit: AuditHooks | None = None
     extras: Mapping[str, Any] = field(default_factory=dict)
 
     @property

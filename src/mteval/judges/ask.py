@@ -92,6 +92,9 @@ async def ask_judge(
     reply_attempts: int = 3,
     previous_attempts: int = 0,
     first_index: int = 0,
+    config: GenerateConfig | None = None,
+    salt: str | None = None,
+    priority: float = JUDGE_PRIORITY,
 ) -> JudgeOutcome[T]:
     """Ask ``model`` until its reply parses, at most ``reply_attempts`` times.
 
@@ -110,6 +113,11 @@ async def ask_judge(
         previous_attempts: Requests an earlier attempt at the run already spent
             on this prompt (so a retry asks afresh instead of replaying them).
         first_index: Index of the first call within its verdict.
+        config: Settings of the first ask (default: the judge's own); re-asks
+            vary them with :func:`reask_config`.
+        salt: Marks deliberate repeats of one prompt in the cache (a judge
+            audit's canaries, asked afresh each audit); re-asks add theirs.
+        priority: The requests' priority when the endpoint's slots are scarce.
 
     Raises:
         EndpointError: The judge's endpoint rejects the run outright.
@@ -119,13 +127,17 @@ async def ask_judge(
     calls: list[JudgeCall] = []
     last_error = "no judge request was made"
     judge_key = None
+    base = config or model.config
     for attempt in range(previous_attempts + 1, previous_attempts + attempts + 1):
-        salt = None if attempt == 1 else f"judge-attempt-{attempt}"
+        again = None if attempt == 1 else f"judge-attempt-{attempt}"
+        request_salt = "|".join(p for p in (salt, again) if p) or None
         index = first_index + len(calls)
-        config = reask_config(model.config, attempt)
         try:
             output = await model.generate(
-                messages, config=config, priority=JUDGE_PRIORITY, salt=salt
+                messages,
+                config=reask_config(base, attempt),
+                priority=priority,
+                salt=request_salt,
             )
         except RequestFailed as exc:
             error = f"judge request failed: {exc}"

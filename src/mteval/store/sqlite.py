@@ -19,13 +19,13 @@ import sqlite3
 import time
 import uuid
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mteval.errors import StoreError
-from mteval.records import JudgmentRecord, TurnRecord
+from mteval.records import JudgeCall, JudgmentRecord, TurnRecord
 from mteval.types import ModelOutput, Usage
 
 __all__ = ["SCHEMA_VERSION", "RunInfo", "RunStore", "StoreSink", "store_error"]
@@ -116,6 +116,21 @@ CREATE TABLE IF NOT EXISTS audits (
     result TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audits_by_run ON audits (run_id, created_at);
+CREATE TABLE IF NOT EXISTS audit_calls (
+    audit_id TEXT NOT NULL,
+    role TEXT NOT NULL,
+    check_name TEXT NOT NULL,
+    item TEXT NOT NULL,
+    call_index INTEGER NOT NULL,
+    label TEXT NOT NULL,
+    template TEXT,
+    prompt_key TEXT,
+    judge_key TEXT,
+    reply TEXT,
+    value TEXT,
+    error TEXT
+);
+CREATE INDEX IF NOT EXISTS audit_calls_by_audit ON audit_calls (audit_id, check_name, item);
 CREATE TABLE IF NOT EXISTS canary_sets (
     version TEXT PRIMARY KEY,
     created_at REAL NOT NULL,
@@ -732,6 +747,73 @@ class RunStore:
             (run_id,),
         ).fetchall()
         return [json.loads(row["result"]) for row in rows]
+
+    def save_audit_calls(
+        self, *, audit_id: str, calls: Sequence[tuple[str, str, str, JudgeCall]]
+    ) -> None:
+        """Store a judge audit's judge calls: ``(role, check, item, call)`` each.
+
+        ``role`` is ``judge`` or ``judge2``; ``item`` the turn (or canary) the
+        call was made for; the call keeps its label (``repeat-2``, ``AB``, ...).
+        """
+        if not calls:
+            return
+        rows = [
+            (
+                audit_id,
+                role,
+                check,
+                item,
+                call.index,
+                call.label,
+                call.template,
+                call.prompt_key,
+                call.judge_key,
+                call.reply,
+                None if call.value is None else json.dumps(call.value),
+                call.error,
+            )
+            for role, check, item, call in calls
+        ]
+        self.flush()  # queued completions first: one transaction at a time
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.executemany(
+                "INSERT INTO audit_calls (audit_id, role, check_name, item, call_index, label,"
+                " template, prompt_key, judge_key, reply, value, error)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                rows,
+            )
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def audit_calls(
+        self, audit_id: str, check: str | None = None
+    ) -> list[tuple[str, str, str, JudgeCall]]:
+        """Return an audit's judge calls as ``(role, check, item, call)``, in the order stored."""
+        if not self._has_table("audit_calls"):
+            return []
+        sql = "SELECT * FROM audit_calls WHERE audit_id = ?"
+        params: tuple[Any, ...] = (audit_id,)
+        if check is not None:
+            sql += " AND check_name = ?"
+            params += (check,)
+        out = []
+        for row in self._db.execute(sql + " ORDER BY rowid", params).fetchall():
+            call = JudgeCall(
+                index=row["call_index"],
+                template=row["template"],
+                label=row["label"],
+                prompt_key=row["prompt_key"],
+                judge_key=row["judge_key"],
+                reply=row["reply"],
+                value=None if row["value"] is None else json.loads(row["value"]),
+                error=row["error"],
+            )
+            out.append((row["role"], row["check_name"], row["item"], call))
+        return out
 
     def canary_set(self, version: str) -> list[dict[str, Any]] | None:
         """Return the items of canary set ``version``, or None if it was never drawn."""

@@ -39,6 +39,7 @@ def _parser() -> MarkdownIt:
         return bool(base(url)) and (lowered.startswith(_SAFE_SCHEMES) or relative)
 
     parser.validateLink = validate  # type: ignore[method-assign]
+
     def render_link(renderer: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
         # Links in replies leave the viewer: no referrer, no opener, never followed as ours.
         tokens[idx].attrSet("rel", "noopener noreferrer nofollow")
