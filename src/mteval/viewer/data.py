@@ -58,10 +58,15 @@ def headlines(store: RunStore, run_ids: Sequence[str]) -> dict[str, dict[str, fl
     values = scored_values(store, run_ids)
     rows: dict[str, dict[str, float | None]] = {}
     for run_id in run_ids:
-        table = run_meta(store.get_run(run_id)).score_table
-        row = headline_scores(values.get(run_id, {}), table)
-        # A table whose columns need turn indices or dialogues reads the records.
-        rows[run_id] = row if row is not None else load_results(store, run_id).scores
+        try:
+            table = run_meta(store.get_run(run_id)).score_table
+            row = headline_scores(values.get(run_id, {}), table)
+            # A table whose columns need turn indices or dialogues reads the records.
+            rows[run_id] = row if row is not None else load_results(store, run_id).scores
+        except MtevalError:
+            # A run of a benchmark this mteval lacks, stored without its score table:
+            # listed without scores (its run page says why).
+            rows[run_id] = {}
     return rows
 
 
