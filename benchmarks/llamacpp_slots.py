@@ -44,7 +44,7 @@ def smollm2() -> Path:
 
 
 def run(name: str, limit: int, extra: list[str]) -> dict[str, Any]:
-    work = Path(tempfile.mkdtemp(prefix=f"mteval-bench-{name}-"))
+    work = Path(tempfile.mkdtemp(prefix=f"mteval-bench-{name.split()[0]}-"))
     command = [
         sys.executable, "-m", "mteval.cli", "run",
         "--model", f"llamacpp/{smollm2()}",
@@ -53,8 +53,12 @@ def run(name: str, limit: int, extra: list[str]) -> dict[str, Any]:
         "--db", str(work / "mteval.db"), "--output-dir", str(work / "out"), "--no-progress",
         *extra,
     ]  # fmt: skip
+    env = dict(os.environ)
+    for name in ("MTEVAL_DATA_DIR", "NLTK_DATA"):  # the run's folder is elsewhere
+        if env.get(name):
+            env[name] = str(Path(env[name]).resolve())
     started = time.monotonic()
-    result = subprocess.run(command, cwd=work, capture_output=True, text=True, env=os.environ)
+    result = subprocess.run(command, cwd=work, capture_output=True, text=True, env=env)
     wall = time.monotonic() - started
     if result.returncode != 0:
         sys.exit(f"{name} run failed:\n{result.stderr[-3000:]}")

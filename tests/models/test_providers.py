@@ -181,3 +181,15 @@ def test_the_weights_fingerprint_is_part_of_the_run_fingerprint() -> None:
 def test_the_watchdog_module_imports_nothing_from_mteval() -> None:
     source = (Path(sys.modules["mteval"].__file__).parent / "models/_watchdog.py").read_text()
     assert "import mteval" not in source and "from mteval" not in source
+
+
+def test_engine_usage_counts_the_time_every_slot_was_busy() -> None:
+    api: Any = create_api("llamacpp/m.gguf", options={"n_parallel": 2, "server": "python"})
+    api._servers = [object(), object()]  # two single-slot servers, as started
+    # Server 0 busy 0-10; server 1 busy 2-6 and 8-12 (two requests queued at 9-10).
+    api.busy_log = [(0, 0.0, 10.0), (1, 2.0, 6.0), (1, 8.0, 12.0), (1, 9.0, 10.0)]
+    usage = api.engine_usage()
+    assert usage["slots"] == 2 and usage["span_s"] == 12.0
+    assert usage["all_slots_busy_s"] == 6.0  # 2-6 and 8-10
+    assert usage["all_slots_busy_share"] == 0.5
+    assert usage["mean_busy_slots"] == round((6 * 2 + 6 * 1) / 12, 3)

@@ -160,8 +160,8 @@ class ManagedServerAPI(OpenAIChatAPI):
 
     @property
     def connection_key(self) -> str:
-        """One limit per engine instance."""
-        return f"{self.provider}/{self.model_name}"
+        """One limit per engine instance (a model and a judge of the same spec get one each)."""
+        return f"{self.provider}/{self.model_name}#{id(self):x}"
 
     def slots_per_server(self) -> int:
         """Requests one server process works on at once (its batch slots)."""
@@ -333,11 +333,12 @@ class ManagedServerAPI(OpenAIChatAPI):
         server = self._servers[index]
         if not isinstance(error, openai.APIConnectionError | openai.InternalServerError):
             return
-        # The watchdog outlives the engine by up to half a second: let it notice.
-        for _ in range(10):
-            if not server.alive:
-                break
-            await asyncio.sleep(0.1)
+        if isinstance(error, openai.APIConnectionError):
+            # The watchdog outlives the engine by up to half a second: let it notice.
+            for _ in range(10):
+                if not server.alive:
+                    break
+                await asyncio.sleep(0.1)
         if server.alive and server.starts == starts:
             return
         assert self._restart_lock is not None

@@ -113,6 +113,11 @@ class HFLocalAPI(ModelAPI):
         """``hf:MODEL`` (no URL: the model runs here)."""
         return f"hf:{self.model_name}"
 
+    @property
+    def connection_key(self) -> str:
+        """One limit per loaded model."""
+        return f"hf/{self.model_name}#{id(self):x}"
+
     def default_concurrency(self) -> int:
         """Two batches: one generating, the next one filling up."""
         return 2 * self.batch_size
