@@ -25,6 +25,7 @@ import pytest
 from mteval_test_support import require, run_cli, smollm2_path, subprocess_env
 
 CLS = "recollection_multi_cls"
+INCOMPLETE = 3  # mteval run's exit status when some turn was not scored (here: overflows)
 
 
 def stored(db: Path, sql: str, *args: Any) -> list[tuple[Any, ...]]:
@@ -88,7 +89,7 @@ def llama_run(gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str,
         "-M", "n_ctx=1024", "--max-tokens", "16",
     )  # fmt: skip
     result = run_cli(args, cwd=work)
-    assert result.returncode == 3, result.stderr[-3000:]
+    assert result.returncode == INCOMPLETE, result.stderr[-3000:]
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))
     return {"work": work, "db": db, "out": out, "args": args, "result": result, "data": data}
 
@@ -167,7 +168,7 @@ def test_running_the_same_command_again_sends_nothing_for_finished_turns(
 ) -> None:
     before = usage_attempts(llama_run["out"])
     again = run_cli(llama_run["args"], cwd=llama_run["work"])
-    assert again.returncode == 3, again.stderr[-3000:]
+    assert again.returncode == INCOMPLETE, again.stderr[-3000:]
     data = json.loads((llama_run["out"] / "results.json").read_text(encoding="utf-8"))
     assert data["run_id"] == llama_run["data"]["run_id"]
     # Only the turn that overflowed the context is tried again.
@@ -228,12 +229,12 @@ def test_changing_the_weights_file_invalidates_the_cache(gguf: Path, tmp_path: P
         "--tasks", CLS, "--limit", "1", "--judge", "", "-M", "n_ctx=512", "--max-tokens", "4",
     ]  # fmt: skip
     first = run_cli(llama_args(weights, db, tmp_path / "out1", *args), cwd=tmp_path)
-    assert first.returncode == 3, first.stderr[-3000:]
+    assert first.returncode == INCOMPLETE, first.stderr[-3000:]
     # One byte more: another file under the same path.
     with weights.open("ab") as handle:
         handle.write(b"\0")
     second = run_cli(llama_args(weights, db, tmp_path / "out2", *args), cwd=tmp_path)
-    assert second.returncode == 3, second.stderr[-3000:]
+    assert second.returncode == INCOMPLETE, second.stderr[-3000:]
     one = json.loads((tmp_path / "out1/results.json").read_text(encoding="utf-8"))
     two = json.loads((tmp_path / "out2/results.json").read_text(encoding="utf-8"))
     assert one["run_id"] != two["run_id"]  # other weights: another run
@@ -254,7 +255,7 @@ def test_hf_runs_smollm2_in_process_end_to_end(tmp_path: Path) -> None:
         "--no-progress",
     ]  # fmt: skip
     result = run_cli(args, cwd=tmp_path)
-    assert result.returncode == 3, result.stderr[-3000:]
+    assert result.returncode == INCOMPLETE, result.stderr[-3000:]
     query = "SELECT status, finish_reason, error, response, prompt_tokens FROM turns"
     turns = stored(db, query + " ORDER BY turn_index")
     # Turns 1-2 fit in 700 tokens (about 380 and 660), turn 3 (about 860) does not.
