@@ -72,11 +72,29 @@ def usage_attempts(out: Path) -> int:
 
 
 @pytest.fixture(scope="module")
-def gguf() -> Path:
+def real_gguf() -> Path:
     require("llama_cpp", "llama-cpp-python (pip install 'mteval[llamacpp]')")
     path = smollm2_path()
     assert path.is_file(), f"{path} is missing"
     return path
+
+
+@pytest.fixture(scope="module")
+def gguf(real_gguf: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The model under a path of this module's own, which names its servers apart from
+    any other llama.cpp server on the machine (another test session, a benchmark)."""
+    link = tmp_path_factory.mktemp("weights") / "smollm2.gguf"
+    link.symlink_to(real_gguf)
+    return link
+
+
+@pytest.fixture
+def own_gguf(real_gguf: Path, tmp_path: Path) -> Path:
+    """The model under a path of this test's own."""
+    link = tmp_path / "weights" / "smollm2.gguf"
+    link.parent.mkdir()
+    link.symlink_to(real_gguf)
+    return link
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +125,7 @@ def test_llamacpp_generates_through_the_models_chat_template(
         "WHERE t.status = 'answered' ORDER BY t.turn_index",
     )
     assert len(rows) == 3  # turns 1-3 fit in 1024 tokens; turn 4 does not
-    vocab = Llama(model_path=str(gguf), vocab_only=True, verbose=False)
+    vocab = Llama(model_path=str(gguf.resolve()), vocab_only=True, verbose=False)
     formatter = Jinja2ChatFormatter(
         template=vocab.metadata["tokenizer.chat_template"],
         eos_token=vocab._model.token_get_text(vocab.token_eos()),
@@ -176,8 +194,9 @@ def test_running_the_same_command_again_sends_nothing_for_finished_turns(
 
 
 def test_a_killed_run_resumes_without_resending_finished_turns_and_leaves_no_server(
-    gguf: Path, tmp_path: Path
+    own_gguf: Path, tmp_path: Path
 ) -> None:
+    gguf = own_gguf
     db, out = tmp_path / "mteval.db", tmp_path / "out"
     args = llama_args(
         gguf, db, out, "--tasks", CLS, "--limit", "1", "--judge", "",
@@ -221,9 +240,9 @@ def test_a_killed_run_resumes_without_resending_finished_turns_and_leaves_no_ser
     assert usage_attempts(out) == 10 - finished
 
 
-def test_changing_the_weights_file_invalidates_the_cache(gguf: Path, tmp_path: Path) -> None:
+def test_changing_the_weights_file_invalidates_the_cache(real_gguf: Path, tmp_path: Path) -> None:
     weights = tmp_path / "model.gguf"
-    shutil.copyfile(gguf, weights)
+    shutil.copyfile(real_gguf, weights)
     db = tmp_path / "mteval.db"
     args = [
         "--tasks", CLS, "--limit", "1", "--judge", "", "-M", "n_ctx=512", "--max-tokens", "4",

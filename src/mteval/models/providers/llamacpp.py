@@ -112,7 +112,7 @@ class LlamaCppAPI(ManagedServerAPI):
 
     def server_argvs(self) -> list[list[str]]:
         """One llama-server with ``n_parallel`` slots, or ``n_parallel`` single-slot servers."""
-        path = str(Path(self.model_name).expanduser().resolve())
+        path = str(Path(self.model_name).expanduser().absolute())
         threads = self.options.get("n_threads")
         if self.backend == "llama-server":
             argv = [
