@@ -176,3 +176,40 @@ def test_a_running_run_whose_process_went_silent_shows_as_stalled(tmp_path):
         assert ">stalled</span>" in client.get(f"/run/{quiet}").text
     finally:
         reader.close()
+
+
+def test_a_run_in_progress_is_served_its_last_table_while_the_new_one_is_computed(tmp_path):
+    from mteval.viewer import TableCache
+
+    path = tmp_path / "live.db"
+    writer = RunStore(path)
+    run_id = add(
+        writer,
+        tasks=["refinement_multi"],
+        config={"n_turns": {"refinement_multi": 10}},
+        version="x",
+        status="running",
+    )
+    reader = RunStore(path, read_only=True)
+    cache = TableCache(n_resamples=20)
+    cache.warm(lambda: RunStore(path, read_only=True)).join()
+    first = cache.tables(reader, run_id, stale_ok=True)
+    assert not first.stale and first.results.tasks["refinement_multi"].n_scored == 3
+    writer.sink(run_id).turn_finished(
+        TurnRecord(
+            task="refinement_multi",
+            dialogue_id="d2",
+            position=0,
+            turn_id="0",
+            turn_index=1,
+            status="error",
+            error="HTTP 500",
+        )
+    )
+    writer.flush()
+    stale = cache.tables(reader, run_id, stale_ok=True)
+    assert stale.stale and stale.results == first.results
+    fresh = cache.tables(reader, run_id)  # waits for the refresh, or computes it
+    assert not fresh.stale and fresh.results.tasks["refinement_multi"].n_turn_errors == 1
+    reader.close()
+    writer.close()

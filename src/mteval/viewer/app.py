@@ -226,7 +226,7 @@ def create_app(config: ViewerConfig) -> Starlette:
 
     def run_page(request: Request) -> Response:
         info = get_run(request.path_params["run_id"])
-        tables = cache.tables(store, info.run_id)
+        tables = cache.tables(store, info.run_id, stale_ok=info.status in ("running", "created"))
         counts = run_counts(store, [info.run_id])[info.run_id]
         per_turn = {}
         if tables.results is not None:

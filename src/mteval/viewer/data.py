@@ -11,6 +11,7 @@ and a run in progress is recomputed only when it has new records.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import sqlite3
 import threading
 from collections import OrderedDict
@@ -45,12 +46,15 @@ class RunTables:
         headline: The benchmark's headline row with intervals (the report's).
         tasks: Each task's score with its interval (the report's).
         problem: Why there is no table (a run of a benchmark this mteval lacks).
+        stale: These are the tables of an earlier state of a run in progress;
+            the current ones are being computed.
     """
 
     results: Results | None
     headline: MultiTurnRow | None
     tasks: dict[str, Estimate]
     problem: str | None = None
+    stale: bool = False
 
 
 def headlines(store: RunStore, run_ids: Sequence[str]) -> dict[str, dict[str, float | None]]:
@@ -87,6 +91,8 @@ class TableCache:
         self._items: OrderedDict[str, tuple[Any, RunTables]] = OrderedDict()
         self._lock = threading.Lock()
         self._computing: dict[str, threading.Lock] = {}
+        self._refreshing: set[str] = set()
+        self._open_store: Callable[[], RunStore] | None = None
 
     def _cached(self, run_id: str, version: Any) -> RunTables | None:
         with self._lock:
@@ -96,12 +102,26 @@ class TableCache:
                 return hit[1]
         return None
 
-    def tables(self, store: RunStore, run_id: str) -> RunTables:
-        """The run's score table with intervals (computed once per run state)."""
+    def tables(self, store: RunStore, run_id: str, *, stale_ok: bool = False) -> RunTables:
+        """The run's score table with intervals (computed once per run state).
+
+        Args:
+            store: The store to read.
+            run_id: The run.
+            stale_ok: When the run changed since its table was computed, return
+                that table at once (marked ``stale``) and compute the new one in
+                the background (for runs in progress, whose pages refresh).
+        """
         version = run_version(store, run_id)
         hit = self._cached(run_id, version)
         if hit is not None:
             return hit
+        if stale_ok and self._open_store is not None:
+            with self._lock:
+                old = self._items.get(run_id)
+            if old is not None:
+                self._refresh(run_id, self._open_store)
+                return dataclasses.replace(old[1], stale=True)
         with self._lock:
             computing = self._computing.setdefault(run_id, threading.Lock())
         with computing:  # a second request for the same run waits for the first
@@ -146,13 +166,35 @@ class TableCache:
             tasks=task_scores(scores, bootstrap=boot),
         )
 
+    def _refresh(self, run_id: str, open_store: Callable[[], RunStore]) -> None:
+        with self._lock:
+            if run_id in self._refreshing:
+                return
+            self._refreshing.add(run_id)
+
+        def work() -> None:
+            try:
+                with contextlib.suppress(MtevalError, sqlite3.Error):
+                    store = open_store()
+                    try:
+                        self.tables(store, run_id)
+                    finally:
+                        store.close()
+            finally:
+                with self._lock:
+                    self._refreshing.discard(run_id)
+
+        threading.Thread(target=work, name="mteval-view-refresh", daemon=True).start()
+
     def warm(self, open_store: Callable[[], RunStore]) -> threading.Thread:
         """Compute every run's table in the background, newest run first.
 
         It reads through its own read-only connection (``open_store``), so
         pages are served meanwhile; a page whose table is being computed
-        waits for it rather than computing it twice.
+        waits for it rather than computing it twice. Runs in progress are
+        later refreshed through connections from ``open_store`` too.
         """
+        self._open_store = open_store
 
         def work() -> None:
             with contextlib.suppress(MtevalError, sqlite3.Error):
