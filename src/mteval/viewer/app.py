@@ -31,7 +31,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from mteval.errors import StoreError
+from mteval.errors import MtevalError, StoreError
 from mteval.store.sqlite import RunInfo, RunStore
 from mteval.store.views import (
     OUTCOMES,
@@ -69,7 +69,9 @@ class ViewerConfig:
 
     Attributes:
         store: The run store, opened read-only.
-        references: The benchmark's user messages and reference replies
+        references: The default benchmark's user messages and reference replies
+            (other benchmarks' are looked up as ``mteval run`` would, without
+            downloading)
             (None: shown from the store only).
         n_resamples: Bootstrap replicates of the score tables' intervals.
         cache: The score tables' cache (shared with a background warm-up);
@@ -176,6 +178,21 @@ def create_app(config: ViewerConfig) -> Starlette:
     def page(template: str, status: int = 200, **context: Any) -> HTMLResponse:
         body = env.get_template(template).render(**context)
         return HTMLResponse(body, status_code=status, headers=_headers())
+
+    references: dict[str, References | None] = {}
+    if config.references is not None:
+        references[config.references.benchmark] = config.references
+
+    def sources_of(run: RunInfo, task: str, dialogue_id: str) -> dict[int, tuple[str, str, bool]]:
+        """The benchmark's turns of a dialogue (user, reference, answered); {} when unknown."""
+        name = run_benchmark(run)
+        if name not in references:
+            try:
+                references[name] = References(benchmark=name)
+            except MtevalError:
+                references[name] = None  # a benchmark this mteval lacks, or no data
+        found = references[name]
+        return found.turns(task, dialogue_id) if found is not None else {}
 
     def get_run(run_id: str) -> RunInfo:
         try:
@@ -285,7 +302,7 @@ def create_app(config: ViewerConfig) -> Starlette:
                 f"run {info.run_id} has no turn of dialogue {dialogue_id!r} in {task!r}"
             )
         before, after = dialogues_around(store, info.run_id, task, dialogue_id)
-        sources = config.references.turns(task, dialogue_id) if config.references else {}
+        sources = sources_of(info, task, dialogue_id)
         recorded = {t.position: t for t in turns}
         # The benchmark's turns the model did not answer (given as history) show as context.
         chat = [(p, recorded.get(p)) for p in sorted(set(recorded) | set(sources))]
@@ -354,7 +371,7 @@ def create_app(config: ViewerConfig) -> Starlette:
             (p, [next((t for t in by_run[r.run_id] if t.position == p), None) for r in runs])
             for p in positions
         ]
-        sources = config.references.turns(task, dialogue_id) if config.references else {}
+        sources = sources_of(runs[0], task, dialogue_id)
         return page(
             "compare_dialogue.html.j2",
             title=f"Compare · {task} · {dialogue_id}",

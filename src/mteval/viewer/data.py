@@ -223,6 +223,7 @@ class References:
     """
 
     def __init__(self, sources: Any = None, *, benchmark: str = DEFAULT_BENCHMARK) -> None:
+        self.benchmark = benchmark
         self._benchmark = get_benchmark(benchmark)
         self._sources = (
             sources if sources is not None else self._benchmark.load_sources(download=False)
