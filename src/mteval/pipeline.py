@@ -132,11 +132,14 @@ def _build_endpoints(
         )
         # The user's ceiling, else what the provider can serve at once (a local
         # engine's batch capacity), else the general default.
+        explicit = limit is not None
         limit = limit or api.default_concurrency() or DEFAULT_MAX_CONNECTIONS
         shared = limiters.get(api.connection_key)
         if shared is None:
             controller = None
-            if config.adaptive:
+            # A local engine's slots are its capacity: the controller would read
+            # its CPU-bound latency growth as overload and idle slots.
+            if config.adaptive and (explicit or not api.fixed_capacity()):
                 controller = AdaptiveLimit(ceiling=limit, initial=_initial_concurrency(api, limit))
             shared = limiters[api.connection_key] = (PriorityLimiter(limit), controller)
         kwargs: dict[str, Any] = {}

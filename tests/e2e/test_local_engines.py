@@ -160,6 +160,18 @@ def test_a_prompt_over_the_context_window_is_one_clear_unretried_turn_error(
     assert usage["failure_kinds"] == {"context_length": 1} and usage["retries"] == 0
 
 
+def test_concurrency_is_the_engines_slots_and_its_occupancy_is_recorded(
+    llama_run: dict[str, Any],
+) -> None:
+    usage = llama_run["data"]["usage"]
+    # One llama-cpp-python server: one slot, a fixed limit (no adaptive backing off).
+    assert usage["concurrency"]["model"]["mode"] == "fixed"
+    assert usage["concurrency"]["model"]["limit"] == 1
+    engine = usage["engine"]
+    assert engine["slots"] == 1 and engine["requests"] == 4 and engine["restarts"] == 0
+    assert 0 < engine["all_slots_busy_share"] <= 1
+
+
 def test_replies_cut_at_max_tokens_are_counted_in_results_show_and_report(
     llama_run: dict[str, Any],
 ) -> None:

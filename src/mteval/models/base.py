@@ -166,6 +166,15 @@ class ModelAPI(ABC):
         """
         return None
 
+    def fixed_capacity(self) -> bool:
+        """Whether :meth:`default_concurrency` is the endpoint's known, fixed capacity.
+
+        A local engine's slots are what it can serve: latency grows with load
+        on its own hardware, which is not a sign of overload, so the adaptive
+        concurrency controller leaves such an endpoint at its capacity.
+        """
+        return False
+
     def cache_identity(self) -> dict[str, Any]:
         """What identifies this provider's completions in the cache besides the request.
 

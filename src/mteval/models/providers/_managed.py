@@ -206,6 +206,10 @@ class ManagedServerAPI(OpenAIChatAPI):
     def _where(self) -> str:
         return f"{self.provider}/{self.model_name}"
 
+    def fixed_capacity(self) -> bool:
+        """The engine's batch capacity is known: no adaptive backing off below it."""
+        return True
+
     def weights_fingerprint(self) -> str | None:
         """The weights' fingerprint (after :meth:`preflight`)."""
         return self._fingerprint

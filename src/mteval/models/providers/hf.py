@@ -122,6 +122,10 @@ class HFLocalAPI(ModelAPI):
         """Two batches: one generating, the next one filling up."""
         return 2 * self.batch_size
 
+    def fixed_capacity(self) -> bool:
+        """The engine's batch capacity is known: no adaptive backing off below it."""
+        return True
+
     def weights_fingerprint(self) -> str | None:
         """The weights' fingerprint (after :meth:`preflight`)."""
         return self._fingerprint
