@@ -23,6 +23,7 @@ ESCAPES = (
     '[click me](javascript:alert(1)) and <a href="javascript:alert(2)">raw link</a>',
     "A **safe** [link](https://example.com/page) and `code`",
 )
+MT_BENCH_VERDICTS = ["Rating: [[8]]", "Fine. Rating: [[5]]", "Rating: [[3]]", "No rating."]
 BIG_REPLY = ("One megabyte of reply. " * 46_000)[:1_000_000] + "<script>END</script>"
 
 
@@ -64,6 +65,36 @@ def run_args(model: str, base_url: str, judge_url: str, db: Path, out: Path) -> 
     ]
 
 
+def has_mt_bench() -> bool:
+    """Whether this mteval can run MT-Bench (its plug-in is registered)."""
+    from mteval.benchmarks import REGISTRY
+
+    return "mt-bench" in REGISTRY
+
+
+def mt_bench_args(base_url: str, db: Path, out: Path) -> list[str]:
+    return [
+        "run",
+        "--benchmark",
+        "mt-bench",
+        "--model",
+        "openai/echo",
+        "--model-base-url",
+        base_url,
+        "--judge",
+        "openai/rating-judge",
+        "--judge-base-url",
+        base_url,
+        "--tasks",
+        "writing,math",
+        "--db",
+        str(db),
+        "--output-dir",
+        str(out),
+        "--no-progress",
+    ]
+
+
 def start_endpoints(workdir: Path) -> tuple[EndpointProcess, EndpointProcess]:
     """A clean endpoint (replay, echo, judge) and a faulty one (20% HTTP 500s)."""
     replies = workdir / "replies.json"
@@ -73,6 +104,8 @@ def start_endpoints(workdir: Path) -> tuple[EndpointProcess, EndpointProcess]:
         "judge": {"kind": "judge"},
         "echo": {"kind": "echo"},
         "replay": {"kind": "replay", "path": str(replies)},
+        # MT-Bench's judge answers "Rating: [[N]]"; one reply in four has no rating.
+        "rating-judge": {"kind": "choice", "replies": MT_BENCH_VERDICTS},
     }
     clean = EndpointProcess({"models": models}, workdir / "clean")
     faulty = EndpointProcess(

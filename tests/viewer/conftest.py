@@ -8,18 +8,27 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _viewer_helpers import ViewerProcess, run_args, run_mteval, start_endpoints
+from _viewer_helpers import (
+    ViewerProcess,
+    has_mt_bench,
+    mt_bench_args,
+    run_args,
+    run_mteval,
+    start_endpoints,
+)
 
 
 @dataclass(frozen=True)
 class RealStore:
-    """Two real runs: ``replay`` (the escaping cases; judged on a faulty endpoint: judge
-    errors) and ``echo`` (answered on a faulty endpoint: turn errors, not-run turns)."""
+    """Two real MT-Eval runs: ``replay`` (the escaping cases; judged on a faulty endpoint:
+    judge errors) and ``echo`` (answered on a faulty endpoint: turn errors, not-run
+    turns); and, where the plug-in exists, an MT-Bench run (``mt_bench``)."""
 
     db: Path
     run_ids: tuple[str, str]
     results: dict[str, dict[str, Any]]
     workdir: Path
+    mt_bench: str | None = None
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +49,20 @@ def real_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealStore]:
             run_id = re.search(r"starting run (\S+)", done.stderr).group(1)  # type: ignore[union-attr]
             ids.append(run_id)
             results[run_id] = json.loads((out / "results.json").read_text(encoding="utf-8"))
-        yield RealStore(db=db, run_ids=(ids[0], ids[1]), results=results, workdir=workdir)
+        mt_bench = None
+        if has_mt_bench():  # once the MT-Bench plug-in exists: a run of another benchmark
+            out = workdir / "mt-bench"
+            done = run_mteval(mt_bench_args(clean.base_url, db, out), workdir)
+            assert done.returncode in (0, 3), done.stderr
+            mt_bench = re.search(r"starting run (\S+)", done.stderr).group(1)  # type: ignore[union-attr]
+            results[mt_bench] = json.loads((out / "results.json").read_text(encoding="utf-8"))
+        yield RealStore(
+            db=db,
+            run_ids=(ids[0], ids[1]),
+            results=results,
+            workdir=workdir,
+            mt_bench=mt_bench,
+        )
     finally:
         clean.stop()
         faulty.stop()

@@ -80,13 +80,16 @@ def test_runs_to_run_to_turn_to_compare(browser, viewer, real_store, artifacts):
     replay_id, echo_id = real_store.run_ids
     page.goto(viewer.url + "/")
     rows = page.locator("table.runs tbody tr")
-    assert rows.count() == 2
-    for run_id in real_store.run_ids:
+    every = [*real_store.run_ids, *([real_store.mt_bench] if real_store.mt_bench else [])]
+    assert rows.count() == len(every)
+    for run_id in every:
         row = page.locator(f'tr[data-run="{run_id}"]')
         expected = real_store.results[run_id]["scores"]["average"]
         assert row.locator("td.headline").inner_text().strip() == fmt(expected)
         assert row.locator('[data-field="status"]').inner_text() == "finished"
     page.screenshot(path=str(artifacts / "runs.png"))
+    if real_store.mt_bench:
+        check_mt_bench_run(page, viewer, real_store, artifacts)
 
     # Runs list -> run: every number equals results.json.
     page.locator(f'tr[data-run="{replay_id}"] a.run-link').click()
@@ -153,6 +156,29 @@ def test_runs_to_run_to_turn_to_compare(browser, viewer, real_store, artifacts):
         a, b = (float(scores.nth(i).get_attribute("data-score")) for i in range(2))
         assert page.locator("tr.turn").first.locator(".delta").inner_text() == f"Δ {b - a:+.2f}"
     page.screenshot(path=str(artifacts / "compare-dialogue.png"), full_page=True)
+
+
+def check_mt_bench_run(page, viewer, real_store, artifacts):
+    """Another benchmark's run: its own score table, counts and dialogues render."""
+    run_id = real_store.mt_bench
+    results = real_store.results[run_id]
+    page.locator(f'tr[data-run="{run_id}"] a.run-link').click()
+    page.wait_for_url(f"**/run/{run_id}")
+    for task, expected in results["tasks"].items():
+        cells = page.locator(f'#tasks tr[data-task="{task}"] td')
+        assert cells.nth(1).inner_text().split(" ")[0] == fmt(expected["score"]), task
+        assert cells.nth(2).inner_text() == str(expected["n_scored"]), task
+    page.screenshot(path=str(artifacts / "mt-bench-run.png"), full_page=True)
+    page.locator("#judge-errors-link").click()
+    page.wait_for_selector("#total")
+    n_judge_errors = sum(t["n_judge_errors"] for t in results["tasks"].values())
+    assert page.locator("#total").inner_text() == str(n_judge_errors)
+    if n_judge_errors:
+        page.locator("tr.hit a.turn-link").first.click()
+        page.wait_for_selector("article.turn")
+        assert page.locator(".bubble.reply").count() >= 1
+        page.screenshot(path=str(artifacts / "mt-bench-dialogue.png"))
+    page.goto(viewer.url + "/")
 
 
 def test_replies_render_as_text_and_nothing_runs(browser, viewer, real_store, artifacts, sources):
