@@ -164,6 +164,9 @@ def check_mt_bench_run(page, viewer, real_store, artifacts):
     results = real_store.results[run_id]
     page.locator(f'tr[data-run="{run_id}"] a.run-link').click()
     page.wait_for_url(f"**/run/{run_id}")
+    headline = page.locator("#headline")
+    for key, value in results["scores"].items():
+        assert headline.locator(f'td[data-key="{key}"] .value').inner_text() == fmt(value), key
     for task, expected in results["tasks"].items():
         cells = page.locator(f'#tasks tr[data-task="{task}"] td')
         assert cells.nth(1).inner_text().split(" ")[0] == fmt(expected["score"]), task

@@ -27,9 +27,9 @@ from mteval.analysis.results import (
     results_from_records,
     run_meta,
 )
-from mteval.analysis.scores import run_scores_from_records
-from mteval.analysis.tables import MultiTurnRow, multi_turn_table, task_scores
-from mteval.benchmarks import DEFAULT_BENCHMARK, get_benchmark
+from mteval.analysis.scores import RunScores, run_scores_from_records
+from mteval.analysis.tables import MultiTurnRow, multi_turn_table, task_sample, task_scores
+from mteval.benchmarks import DEFAULT_BENCHMARK, ScoreTable, get_benchmark
 from mteval.errors import MtevalError
 from mteval.store.sqlite import RunStore
 from mteval.store.views import run_version, scored_values
@@ -45,6 +45,8 @@ class RunTables:
         results: Counts, scores and per-turn means (``mteval show``'s numbers).
         headline: The benchmark's headline row with intervals (the report's).
         tasks: Each task's score with its interval (the report's).
+        columns: The run's stored score table (any benchmark): label, key and
+            estimate of each column, pooling columns with their intervals.
         problem: Why there is no table (a run of a benchmark this mteval lacks).
         stale: These are the tables of an earlier state of a run in progress;
             the current ones are being computed.
@@ -53,6 +55,7 @@ class RunTables:
     results: Results | None
     headline: MultiTurnRow | None
     tasks: dict[str, Estimate]
+    columns: tuple[tuple[str, str, Estimate], ...] = ()
     problem: str | None = None
     stale: bool = False
 
@@ -160,10 +163,19 @@ class TableCache:
         if info.status in ("running", "created"):
             boot = Bootstrap(n_resamples=boot.n_resamples, seed=boot.seed)
         rows = multi_turn_table([scores], bootstrap=boot)
+        tasks = task_scores(scores, bootstrap=boot)
+        for task in info.tasks:  # tasks of other benchmarks: the same one-sample estimate
+            if task not in tasks:
+                tasks[task] = boot.estimate([task_sample(scores, task)])
+        try:
+            columns = _columns(run_meta(info).score_table, results, scores, boot)
+        except MtevalError:
+            columns = ()
         return RunTables(
             results=results,
             headline=rows[0] if rows else None,
-            tasks=task_scores(scores, bootstrap=boot),
+            tasks=tasks,
+            columns=columns,
         )
 
     def _refresh(self, run_id: str, open_store: Callable[[], RunStore]) -> None:
@@ -208,6 +220,39 @@ class TableCache:
         thread = threading.Thread(target=work, name="mteval-view-warm", daemon=True)
         thread.start()
         return thread
+
+
+def _columns(
+    table: ScoreTable, results: Results, scores: RunScores, boot: Bootstrap
+) -> tuple[tuple[str, str, Estimate], ...]:
+    """Each column of the run's stored score table; pooling means with their intervals.
+
+    A column that pools scored turns (optionally of one answered-turn index) is
+    resampled over dialogues as every other interval; averages of columns and
+    per-dialogue minima show their value (from the results) without one.
+    """
+    out = []
+    for column in table.columns:
+        value = results.scores.get(column.key)
+        if column.of or column.reduce != "mean":
+            estimate = Estimate(value=value, tasks=column.tasks)
+        else:
+            estimate = boot.estimate(
+                [
+                    task_sample(
+                        scores,
+                        task,
+                        turns=[
+                            t
+                            for t in scores.turns(task)
+                            if column.turn_index is None or t.turn_index == column.turn_index
+                        ],
+                    )
+                    for task in column.tasks
+                ]
+            )
+        out.append((column.label or column.key, column.key, estimate))
+    return tuple(out)
 
 
 class References:
