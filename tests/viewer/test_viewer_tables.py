@@ -18,6 +18,7 @@ def test_score_tables_equal_the_reports_intervals_and_show(real_store):
             assert tables.headline == report.multi_turn[0]
             assert tables.tasks == report.task_scores[run_id]
             assert tables.results == load_results(store, run_id)  # what `mteval show` prints
-            assert headlines(store, [run_id])[run_id] == real_store.results[run_id]["scores"]
+            run = store.get_run(run_id)
+            assert headlines(store, [run])[run_id] == real_store.results[run_id]["scores"]
     finally:
         store.close()

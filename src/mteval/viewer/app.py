@@ -226,7 +226,7 @@ def create_app(config: ViewerConfig) -> Starlette:
             and (not chosen["status"] or r.status == chosen["status"])
         ]
         counts = run_counts(store, [r.run_id for r in runs])
-        results = headlines(store, [r.run_id for r in runs])
+        results = headlines(store, runs)
         return page(
             "runs.html.j2",
             title="Runs",
@@ -355,7 +355,7 @@ def create_app(config: ViewerConfig) -> Starlette:
             pages=max(1, math.ceil(total / PAGE_SIZE)),
             query=urlencode(query),
             page_url=lambda n: "?" + urlencode([*query, ("page", n)]),
-            results=headlines(store, [r.run_id for r in runs]),
+            results=headlines(store, runs),
         )
 
     def compare_dialogue_page(request: Request) -> Response:

@@ -31,7 +31,7 @@ from mteval.analysis.scores import RunScores, run_scores_from_records
 from mteval.analysis.tables import MultiTurnRow, multi_turn_table, task_sample, task_scores
 from mteval.benchmarks import DEFAULT_BENCHMARK, ScoreTable, get_benchmark
 from mteval.errors import MtevalError
-from mteval.store.sqlite import RunStore
+from mteval.store.sqlite import RunInfo, RunStore
 from mteval.store.views import run_version, scored_values
 
 __all__ = ["References", "RunTables", "TableCache", "headlines"]
@@ -60,21 +60,34 @@ class RunTables:
     stale: bool = False
 
 
-def headlines(store: RunStore, run_ids: Sequence[str]) -> dict[str, dict[str, float | None]]:
+def headlines(store: RunStore, runs: Sequence[RunInfo]) -> dict[str, dict[str, float | None]]:
     """Each run's leaderboard row (``results.json`` → ``scores``), from one indexed query."""
-    values = scored_values(store, run_ids)
+    values = scored_values(store, [r.run_id for r in runs])
     rows: dict[str, dict[str, float | None]] = {}
-    for run_id in run_ids:
+    for run in runs:
         try:
-            table = run_meta(store.get_run(run_id)).score_table
-            row = headline_scores(values.get(run_id, {}), table)
+            table = _score_table(run)
+            row = headline_scores(values.get(run.run_id, {}), table)
             # A table whose columns need turn indices or dialogues reads the records.
-            rows[run_id] = row if row is not None else load_results(store, run_id).scores
+            rows[run.run_id] = row if row is not None else load_results(store, run.run_id).scores
         except MtevalError:
             # A run of a benchmark this mteval lacks, stored without its score table:
             # listed without scores (its run page says why).
-            rows[run_id] = {}
+            rows[run.run_id] = {}
     return rows
+
+
+_SCORE_TABLES: dict[str, ScoreTable] = {}
+
+
+def _score_table(run: RunInfo) -> ScoreTable:
+    # A run's score table never changes once stored: parse it once per process.
+    table = _SCORE_TABLES.get(run.run_id)
+    if table is None:
+        if len(_SCORE_TABLES) > 4096:
+            _SCORE_TABLES.clear()
+        table = _SCORE_TABLES[run.run_id] = run_meta(run).score_table
+    return table
 
 
 class TableCache:
