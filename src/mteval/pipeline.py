@@ -383,6 +383,7 @@ async def run_async(
                 },
                 mteval_version=__version__,
                 data_commit=benchmark.data_id,
+                benchmark=benchmark.name,
             )
         run_id = info.run_id
         store.claim_run(run_id)

@@ -23,11 +23,29 @@ FIXTURE = Path(__file__).parent / "fixtures" / "v0_1_0"
 RUNS = (FIXTURE / "runs.txt").read_text(encoding="utf-8").split()
 
 
-@pytest.fixture
-def old_db(tmp_path: Path) -> Path:
+def copy_of_fixture(tmp_path: Path) -> Path:
     target = tmp_path / "mteval-0.1.0.db"
     shutil.copyfile(FIXTURE / "mteval-0.1.0.db", target)
     return target
+
+
+@pytest.fixture(params=["upgraded", "as-is"])
+def old_db(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """The 0.1.0 store, upgraded in place by opening it for writing, or as it was
+    (reading commands open a store read-only and never upgrade it)."""
+    target = copy_of_fixture(tmp_path)
+    if request.param == "upgraded":
+        RunStore(target).close()
+        assert schema_version(target) == SCHEMA_VERSION
+    return target
+
+
+def dump(db: Path) -> list[str]:
+    connection = sqlite3.connect(db)
+    try:
+        return list(connection.iterdump())
+    finally:
+        connection.close()
 
 
 def schema_version(db: Path) -> int:
@@ -44,15 +62,42 @@ def test_the_fixture_is_a_0_1_0_database() -> None:
     assert len(RUNS) == 2
 
 
-def test_it_opens_and_upgrades_in_place(old_db: Path) -> None:
+def test_it_opens_and_upgrades_in_place(tmp_path: Path) -> None:
+    old_db = copy_of_fixture(tmp_path)
+    with RunStore(old_db, read_only=True) as store:
+        assert [r.run_id for r in store.list_runs()] == list(reversed(RUNS))
+    assert schema_version(old_db) == 1  # reading never upgrades
     with RunStore(old_db) as store:
         assert [r.run_id for r in store.list_runs()] == list(reversed(RUNS))
         assert store.integrity_check() == "ok"
     assert schema_version(old_db) == SCHEMA_VERSION
-    # Opening an upgraded file again is a no-op.
+    # Opening an upgraded file again changes nothing.
+    before = dump(old_db)
     with RunStore(old_db) as store:
         assert len(store.list_runs()) == 2
-    assert schema_version(old_db) == SCHEMA_VERSION
+    assert dump(old_db) == before
+
+
+def test_upgraded_runs_carry_their_benchmark_tasks_and_score_table(tmp_path: Path) -> None:
+    from mteval.benchmarks import get_benchmark
+
+    old_db = copy_of_fixture(tmp_path)
+    RunStore(old_db).close()
+    benchmark = get_benchmark("mt-eval")
+    connection = sqlite3.connect(old_db)
+    try:
+        rows = connection.execute("SELECT run_id, benchmark, tasks, config FROM runs").fetchall()
+    finally:
+        connection.close()
+    assert len(rows) == 2
+    for _run_id, name, tasks, config_text in rows:
+        config = json.loads(config_text)
+        assert name == config["benchmark"] == "mt-eval"
+        specs = [benchmark.tasks[t] for t in json.loads(tasks)]
+        # Written from the frozen 0.1.0 snapshot; today's MT-Eval says the same.
+        assert config["task_info"] == {s.name: s.info() for s in specs}
+        assert config["score_table"] == benchmark.score_table(specs).model_dump(mode="json")
+        assert "run" in config and "n_turns" in config  # what 0.1.0 stored is kept
 
 
 @pytest.mark.parametrize("run_id", RUNS)

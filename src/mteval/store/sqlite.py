@@ -19,18 +19,22 @@ import sqlite3
 import time
 import uuid
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mteval.config import DEFAULT_BENCHMARK
 from mteval.errors import StoreError
-from mteval.records import JudgeCall, JudgmentRecord, TurnRecord
+from mteval.records import JudgeCall, JudgmentRecord, TurnKey, TurnRecord
+from mteval.store.legacy import legacy_run_meta
 from mteval.types import ModelOutput, Usage
 
 __all__ = ["SCHEMA_VERSION", "RunInfo", "RunStore", "StoreSink", "store_error"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""1: mteval 0.1.0. 2: runs name their benchmark and carry their task metadata and
+score table; judge calls get their own table (see :data:`_MIGRATIONS`)."""
 _BUSY_TIMEOUT_MS = 60_000
 _FLUSH_INTERVAL_S = 0.02
 _MAX_PENDING = 2000
@@ -53,7 +57,8 @@ CREATE TABLE IF NOT EXISTS runs (
     owner_pid INTEGER,
     owner_host TEXT,
     heartbeat_at REAL,
-    summary TEXT
+    summary TEXT,
+    benchmark TEXT
 );
 CREATE INDEX IF NOT EXISTS runs_by_fingerprint ON runs (fingerprint, created_at);
 CREATE TABLE IF NOT EXISTS completions (
@@ -108,6 +113,23 @@ CREATE TABLE IF NOT EXISTS judgments (
 );
 -- Covering indexes for the viewer's counts and headline scores (no table row is read).
 CREATE INDEX IF NOT EXISTS judgments_by_status ON judgments (run_id, status, task, score, attempts);
+-- Every judge call a verdict rests on (pairwise: both orders, repeats, several judges).
+CREATE TABLE IF NOT EXISTS judge_calls (
+    run_id TEXT NOT NULL,
+    task TEXT NOT NULL,
+    dialogue_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    call_index INTEGER NOT NULL,
+    template TEXT,
+    label TEXT NOT NULL DEFAULT '',
+    prompt_key TEXT,
+    judge_key TEXT,
+    reply TEXT,
+    value TEXT,
+    error TEXT,
+    updated_at REAL NOT NULL,
+    PRIMARY KEY (run_id, task, dialogue_id, position, call_index)
+);
 CREATE TABLE IF NOT EXISTS audits (
     audit_id TEXT PRIMARY KEY,
     run_id TEXT NOT NULL,
@@ -198,10 +220,14 @@ class RunInfo:
     mteval_version: str | None
     data_commit: str | None
     summary: dict[str, Any] | None
+    benchmark: str = DEFAULT_BENCHMARK
+    """The benchmark it evaluated (every run of a 0.1.0 store: MT-Eval)."""
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> RunInfo:
-        """Build from a ``runs`` row."""
+        """Build from a ``runs`` row, of any schema version (read-only stores stay old)."""
+        config = json.loads(row["config"])
+        named = row["benchmark"] if "benchmark" in row.keys() else None
         return cls(
             run_id=row["run_id"],
             fingerprint=row["fingerprint"],
@@ -211,10 +237,11 @@ class RunInfo:
             model=row["model"],
             judge=row["judge"],
             tasks=tuple(json.loads(row["tasks"])),
-            config=json.loads(row["config"]),
+            config=config,
             mteval_version=row["mteval_version"],
             data_commit=row["data_commit"],
             summary=json.loads(row["summary"]) if row["summary"] else None,
+            benchmark=str(named or config.get("benchmark") or DEFAULT_BENCHMARK),
         )
 
 
@@ -355,6 +382,32 @@ class _BatchWriter:
         self._on_commit([tag for _sql, _params, tag in items if tag is not None])
 
 
+def _migrate_to_2(db: sqlite3.Connection) -> None:
+    """0.1.0 -> 2: runs name their benchmark and carry their task metadata and score table.
+
+    Every run stored by 0.1.0 is an MT-Eval run; its task metadata and main-table
+    definition come from the frozen snapshot of 0.1.0's tasks (:mod:`.legacy`), so
+    upgraded runs read the same whatever later versions change. The
+    ``judge_calls`` table is created with the base schema.
+    """
+    columns = {row["name"] for row in db.execute("PRAGMA table_info(runs)")}
+    if "benchmark" not in columns:
+        db.execute("ALTER TABLE runs ADD COLUMN benchmark TEXT")
+    for row in db.execute("SELECT run_id, tasks, config FROM runs").fetchall():
+        config = json.loads(row["config"])
+        config.setdefault("benchmark", DEFAULT_BENCHMARK)
+        if "task_info" not in config:
+            config.update(legacy_run_meta(json.loads(row["tasks"])) or {})
+        db.execute(
+            "UPDATE runs SET benchmark = ?, config = ? WHERE run_id = ?",
+            (config["benchmark"], json.dumps(config, sort_keys=True), row["run_id"]),
+        )
+
+
+_MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {2: _migrate_to_2}
+"""Schema version -> the step that upgrades a store from the version before, in place."""
+
+
 class RunStore:
     """An mteval run store (SQLite, WAL mode).
 
@@ -421,25 +474,40 @@ class RunStore:
             )
         return connection
 
-    def _init_schema(self) -> None:
-        row = None
+    def _stored_version(self) -> int | None:
         try:
             row = self._db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         except sqlite3.OperationalError:
-            pass
-        if row is not None and int(row["value"]) > SCHEMA_VERSION:
+            return None
+        return None if row is None else int(row["value"])
+
+    def _init_schema(self) -> None:
+        stored = self._stored_version()
+        if stored is not None and stored > SCHEMA_VERSION:
             raise StoreError(
-                f"{self.path} was written by a newer mteval (schema {row['value']}); upgrade mteval"
+                f"{self.path} was written by a newer mteval (schema {stored}); upgrade mteval"
             )
         self._db.execute("BEGIN IMMEDIATE")
-        for statement in _SCHEMA.split(";"):
-            if statement.strip():
-                self._db.execute(statement)
-        self._db.execute(
-            "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
-            (str(SCHEMA_VERSION),),
-        )
-        self._db.execute("COMMIT")
+        try:
+            # Read again under the lock: another process may have upgraded it meanwhile.
+            stored = self._stored_version()
+            if stored is not None:
+                # An older store: upgrade it in place, one version at a time, in this
+                # one transaction (a failure leaves it as it was).
+                for version in range(stored + 1, SCHEMA_VERSION + 1):
+                    _MIGRATIONS[version](self._db)
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+            self._db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+                (str(SCHEMA_VERSION),),
+            )
+            self._db.execute("COMMIT")
+        except BaseException:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise
 
     # -- lifecycle ------------------------------------------------------------------
 
@@ -484,13 +552,23 @@ class RunStore:
         config: dict[str, Any],
         mteval_version: str,
         data_commit: str,
+        benchmark: str | None = None,
     ) -> RunInfo:
-        """Create a run (status ``running``) and return it."""
+        """Create a run (status ``created``) and return it.
+
+        ``config`` should carry what makes the run readable without today's
+        code (``benchmark``, ``task_info``, ``score_table``; see
+        :func:`mteval.analysis.results.run_meta_fields`). ``benchmark`` defaults
+        to the one ``config`` names, else MT-Eval.
+        """
+        if benchmark is None:
+            benchmark = str(config.get("benchmark") or DEFAULT_BENCHMARK)
         now = time.time()
         run_id = time.strftime("%Y%m%d-%H%M%S", time.gmtime(now)) + "-" + uuid.uuid4().hex[:6]
         self._db.execute(
             "INSERT INTO runs (run_id, fingerprint, created_at, updated_at, status, model, judge,"
-            " tasks, config, mteval_version, data_commit) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            " tasks, config, mteval_version, data_commit, benchmark)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 run_id,
                 fingerprint,
@@ -503,6 +581,7 @@ class RunStore:
                 json.dumps(config, sort_keys=True),
                 mteval_version,
                 data_commit,
+                benchmark,
             ),
         )
         return self.get_run(run_id)
@@ -673,10 +752,32 @@ class RunStore:
         values = [getattr(record, c) for c in _JUDGMENT_COLUMNS]
         columns = ", ".join(("run_id", *_JUDGMENT_COLUMNS, "updated_at"))
         marks = ", ".join("?" * (len(_JUDGMENT_COLUMNS) + 2))
+        now = time.time()
         self._writer.submit(
             f"INSERT OR REPLACE INTO judgments ({columns}) VALUES ({marks})",
-            (run_id, *values, time.time()),
+            (run_id, *values, now),
         )
+        for call in record.calls:
+            self._writer.submit(
+                "INSERT OR REPLACE INTO judge_calls (run_id, task, dialogue_id, position,"
+                " call_index, template, label, prompt_key, judge_key, reply, value, error,"
+                " updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    run_id,
+                    record.task,
+                    record.dialogue_id,
+                    record.position,
+                    call.index,
+                    call.template,
+                    call.label,
+                    call.prompt_key,
+                    call.judge_key,
+                    call.reply,
+                    json.dumps(call.value),
+                    call.error,
+                    now,
+                ),
+            )
 
     def turns(self, run_id: str, task: str | None = None, *, text: bool = True) -> list[TurnRecord]:
         """Return a run's turn records (optionally one task's), in a stable order.
@@ -718,6 +819,43 @@ class RunStore:
             params += (task,)
         rows = self._db.execute(sql + " ORDER BY task, dialogue_id, position", params).fetchall()
         return [JudgmentRecord.model_validate(dict(row)) for row in rows]
+
+    def judge_calls(self, run_id: str, task: str | None = None) -> dict[TurnKey, list[JudgeCall]]:
+        """Return every judge call a run's verdicts rest on, by turn, in call order.
+
+        Calls of every attempt are kept (a verdict judged again after an error
+        adds its calls after the earlier ones). A store opened read-only that
+        predates the table has none.
+        """
+        if not self._has_table("judge_calls"):
+            return {}
+        sql = (
+            "SELECT task, dialogue_id, position, call_index, template, label, prompt_key,"
+            " judge_key, reply, value, error FROM judge_calls WHERE run_id = ?"
+        )
+        params: tuple[Any, ...] = (run_id,)
+        if task is not None:
+            sql += " AND task = ?"
+            params += (task,)
+        rows = self._db.execute(
+            sql + " ORDER BY task, dialogue_id, position, call_index", params
+        ).fetchall()
+        calls: dict[TurnKey, list[JudgeCall]] = {}
+        for row in rows:
+            key = (row["task"], row["dialogue_id"], row["position"])
+            calls.setdefault(key, []).append(
+                JudgeCall(
+                    index=row["call_index"],
+                    template=row["template"],
+                    label=row["label"],
+                    prompt_key=row["prompt_key"],
+                    judge_key=row["judge_key"],
+                    reply=row["reply"],
+                    value=json.loads(row["value"]) if row["value"] is not None else None,
+                    error=row["error"],
+                )
+            )
+        return calls
 
     # -- judge audits and canaries -------------------------------------------------
 
