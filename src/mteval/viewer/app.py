@@ -194,6 +194,30 @@ def create_app(config: ViewerConfig) -> Starlette:
         found = references[name]
         return found.turns(task, dialogue_id) if found is not None else {}
 
+    # Counts and headline scores of runs that are not running never change while
+    # their row does not: kept under (status, updated_at), so a runs list of many
+    # finished runs reads only the live ones.
+    settled: dict[str, tuple[tuple[str, float], RunCounts, dict[str, float | None]]] = {}
+
+    def summaries(
+        runs: list[RunInfo],
+    ) -> tuple[dict[str, RunCounts], dict[str, dict[str, float | None]]]:
+        fresh = [
+            r
+            for r in runs
+            if r.status in ("running", "created")
+            or settled.get(r.run_id, ((None, None),))[0] != (r.status, r.updated_at)
+        ]
+        counts = run_counts(store, [r.run_id for r in fresh])
+        scores = headlines(store, fresh)
+        for r in fresh:
+            if r.status not in ("running", "created"):
+                settled[r.run_id] = ((r.status, r.updated_at), counts[r.run_id], scores[r.run_id])
+        for r in runs:
+            if r.run_id not in counts:
+                _, counts[r.run_id], scores[r.run_id] = settled[r.run_id]
+        return counts, scores
+
     def get_run(run_id: str) -> RunInfo:
         try:
             return store.get_run(run_id)
@@ -225,8 +249,7 @@ def create_app(config: ViewerConfig) -> Starlette:
             and (not chosen["model"] or r.model == chosen["model"])
             and (not chosen["status"] or r.status == chosen["status"])
         ]
-        counts = run_counts(store, [r.run_id for r in runs])
-        results = headlines(store, runs)
+        counts, results = summaries(runs)
         return page(
             "runs.html.j2",
             title="Runs",
@@ -355,7 +378,7 @@ def create_app(config: ViewerConfig) -> Starlette:
             pages=max(1, math.ceil(total / PAGE_SIZE)),
             query=urlencode(query),
             page_url=lambda n: "?" + urlencode([*query, ("page", n)]),
-            results=headlines(store, runs),
+            results=summaries(runs)[1],
         )
 
     def compare_dialogue_page(request: Request) -> Response:
@@ -385,7 +408,7 @@ def create_app(config: ViewerConfig) -> Starlette:
 
     def api_runs(request: Request) -> Response:
         runs = store.list_runs()
-        counts = run_counts(store, [r.run_id for r in runs])
+        counts = summaries(runs)[0]
         body = {
             r.run_id: {
                 "status": shown_status(r, counts[r.run_id]),
