@@ -667,7 +667,7 @@ def runs_command(
         with RunStore(db, read_only=True) as store:
             rows = store.list_runs()
         table = Table(title=f"Runs in {escape(str(db))}", title_justify="left")
-        for column in ("Run", "Created (UTC)", "Status", "Model", "Judge", "Tasks"):
+        for column in ("Run", "Created (UTC)", "Status", "Benchmark", "Model", "Judge", "Tasks"):
             table.add_column(column)
         for info in rows:
             created = time.strftime("%Y-%m-%d %H:%M", time.gmtime(info.created_at))
@@ -675,6 +675,7 @@ def runs_command(
                 info.run_id,
                 created,
                 info.status,
+                escape(info.benchmark),
                 escape(info.model),
                 escape(info.judge or "—"),
                 ",".join(info.tasks) if len(info.tasks) <= 3 else f"{len(info.tasks)} tasks",

@@ -100,6 +100,15 @@ def test_upgraded_runs_carry_their_benchmark_tasks_and_score_table(tmp_path: Pat
         assert "run" in config and "n_turns" in config  # what 0.1.0 stored is kept
 
 
+def test_runs_lists_them_as_mt_eval_runs(old_db: Path, tmp_path: Path) -> None:
+    result = run_cli(["runs", "--db", str(old_db)], cwd=tmp_path, env=_wide())
+    assert result.returncode == 0, result.stderr
+    rows = tables(result.stdout, head="┃", row="│")[0]
+    assert "Benchmark" in rows[0]
+    column = rows[0].index("Benchmark")
+    assert sorted((r[0], r[column]) for r in rows[1]) == [(run, "mt-eval") for run in RUNS]
+
+
 @pytest.mark.parametrize("run_id", RUNS)
 def test_show_json_is_unchanged(old_db: Path, tmp_path: Path, run_id: str) -> None:
     result = run_cli(["show", run_id, "--db", str(old_db), "--json"], cwd=tmp_path)
