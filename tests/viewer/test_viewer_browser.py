@@ -133,7 +133,12 @@ def test_runs_to_run_to_turn_to_compare(browser, viewer, real_store, artifacts):
     target = page.evaluate("() => location.hash")
     assert target.startswith("#turn-")
     page.wait_for_selector(f"article{target}.current")
-    assert page.locator(f"article{target} .error-text").inner_text().startswith("Judge error")
+    assert page.locator(f"article{target} .error-text").first.inner_text().startswith("Judge error")
+    # Every judge call behind the page's verdicts, with the judge's reply or its error.
+    calls = page.locator("details.calls")
+    assert calls.count() >= 1
+    calls.first.evaluate("d => d.open = true")
+    assert "value:" in calls.first.inner_text()
     page.screenshot(path=str(artifacts / "dialogue.png"))
 
     # Compare: pick both runs on the runs page.

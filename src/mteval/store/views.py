@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mteval.config import DEFAULT_BENCHMARK as _DEFAULT_BENCHMARK
+from mteval.records import JudgeCall
 from mteval.store.sqlite import RunInfo, RunStore
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "TurnPage",
     "TurnView",
     "dialogue_diffs",
+    "dialogue_judge_calls",
     "dialogue_turns",
     "dialogues_around",
     "quick_check",
@@ -423,6 +425,42 @@ def dialogue_turns(store: RunStore, run_id: str, task: str, dialogue_id: str) ->
         .fetchall()
     )
     return [_turn_view(row, _user_message(store, row[21])) for row in rows]
+
+
+def dialogue_judge_calls(
+    store: RunStore, run_id: str, task: str, dialogue_id: str
+) -> dict[int, list[JudgeCall]]:
+    """Position -> the judge calls its verdict rests on, in call order (one dialogue's only).
+
+    Empty for stores written before judge calls were kept.
+    """
+    db = _db(store)
+    if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'judge_calls'").fetchone() is None:
+        return {}
+    calls: dict[int, list[JudgeCall]] = defaultdict(list)
+    for row in db.execute(
+        "SELECT position, call_index, template, label, prompt_key, judge_key, reply, value,"
+        " error FROM judge_calls WHERE run_id = ? AND task = ? AND dialogue_id = ?"
+        " ORDER BY position, call_index",
+        (run_id, task, dialogue_id),
+    ):
+        try:
+            value = json.loads(row[7]) if row[7] is not None else None
+        except ValueError:
+            value = row[7]
+        calls[row[0]].append(
+            JudgeCall(
+                index=row[1],
+                template=row[2],
+                label=row[3] or "",
+                prompt_key=row[4],
+                judge_key=row[5],
+                reply=row[6],
+                value=value,
+                error=row[8],
+            )
+        )
+    return dict(calls)
 
 
 def dialogues_around(

@@ -38,6 +38,7 @@ from mteval.store.views import (
     RunCounts,
     TurnFilter,
     dialogue_diffs,
+    dialogue_judge_calls,
     dialogue_turns,
     dialogues_around,
     run_benchmark,
@@ -330,8 +331,10 @@ def create_app(config: ViewerConfig) -> Starlette:
         # The benchmark's turns the model did not answer (given as history) show as context.
         chat = [(p, recorded.get(p)) for p in sorted(set(recorded) | set(sources))]
         others = [r for r in store.list_runs() if r.run_id != info.run_id and task in r.tasks]
+        calls = dialogue_judge_calls(store, info.run_id, task, dialogue_id)
         return page(
             "dialogue.html.j2",
+            calls=calls,
             title=f"{task} · {dialogue_id}",
             run=info,
             task=task,
