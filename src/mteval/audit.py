@@ -323,6 +323,8 @@ def _make_model(
         api_key=key,
         timeout_s=settings.timeout_s,
         max_connections=options.max_connections,
+        # The provider's own options (a local engine's settings), as in the run.
+        options=settings.options,
     )
     retry = RetryPolicy(
         max_attempts=options.retry.max_attempts,
