@@ -55,9 +55,9 @@ def run(name: str, limit: int, extra: list[str]) -> dict[str, Any]:
         *extra,
     ]  # fmt: skip
     env = dict(os.environ)
-    for name in ("MTEVAL_DATA_DIR", "NLTK_DATA"):  # the run's folder is elsewhere
-        if env.get(name):
-            env[name] = str(Path(env[name]).resolve())
+    for variable in ("MTEVAL_DATA_DIR", "NLTK_DATA"):  # the run's folder is elsewhere
+        if env.get(variable):
+            env[variable] = str(Path(env[variable]).resolve())
     started = time.monotonic()
     result = subprocess.run(command, cwd=work, capture_output=True, text=True, env=env)
     wall = time.monotonic() - started
