@@ -213,3 +213,47 @@ def test_a_run_in_progress_is_served_its_last_table_while_the_new_one_is_compute
     assert not fresh.stale and fresh.results.tasks["refinement_multi"].n_turn_errors == 1
     reader.close()
     writer.close()
+
+
+def test_a_database_written_by_mteval_0_1_0_renders_read_only(tmp_path):
+    """The upgrade fixture, as 0.1.0 left it: the viewer reads it without migrating it."""
+    import json
+    import shutil
+    from pathlib import Path
+
+    from starlette.testclient import TestClient
+
+    from mteval.viewer import ViewerConfig, create_app, open_store
+
+    fixture = Path(__file__).parents[1] / "store" / "fixtures" / "v0_1_0"
+    path = tmp_path / "old.db"
+    shutil.copyfile(fixture / "mteval-0.1.0.db", path)
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    store = open_store(path)
+    try:
+        client = TestClient(create_app(ViewerConfig(store=store)), base_url="http://127.0.0.1")
+        listing = client.get("/")
+        assert listing.status_code == 200
+        for run_id in (fixture / "runs.txt").read_text(encoding="utf-8").split():
+            shown = json.loads((fixture / f"{run_id}.show.json").read_text(encoding="utf-8"))
+            average = shown["scores"]["average"]
+            if average is not None:
+                assert f"{average:.2f}" in listing.text
+            page = client.get(f"/run/{run_id}")
+            assert page.status_code == 200
+            for task, result in shown["tasks"].items():
+                assert f'data-task="{task}"' in page.text
+                assert f">{result['n_turns']}<" in page.text
+            turns = client.get(f"/run/{run_id}/turns")
+            assert turns.status_code == 200
+            first = json.loads(
+                (fixture / f"{run_id}.export.jsonl").read_text(encoding="utf-8").splitlines()[0]
+            )
+            dialogue = client.get(
+                f"/run/{run_id}/dialogue",
+                params={"task": first["task"], "id": first["dialogue_id"]},
+            )
+            assert dialogue.status_code == 200 and 'class="turn' in dialogue.text
+    finally:
+        store.close()
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
