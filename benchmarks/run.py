@@ -522,6 +522,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-connections", type=int, default=None)
     parser.add_argument("--rerun", action="store_true", help="also time a cached rerun")
     parser.add_argument("--one-core", action="store_true", help="pin mteval to one core")
+    parser.add_argument(
+        "--adaptive", action="store_true", help="adaptive concurrency (default: a fixed limit)"
+    )
     parser.add_argument("--keep", type=Path, help="keep the work folder here")
     args = parser.parse_args(argv)
 
@@ -542,6 +545,7 @@ def main(argv: list[str] | None = None) -> None:
                 max_connections=args.max_connections or capacity or 32,
                 rerun=args.rerun,
                 one_core=args.one_core,
+                adaptive=args.adaptive,
             )
         ]
     startup = measure_startup()
