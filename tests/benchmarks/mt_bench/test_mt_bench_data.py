@@ -13,10 +13,10 @@ from mteval.benchmarks.mt_bench.source import (
     JUDGE_PROMPTS,
     QUESTIONS,
     REFERENCES,
-    fetch_files,
-    file_sha256,
-    resolve_data_dir,
+    REMOTE_PATHS,
+    SOURCE,
 )
+from mteval.data import file_sha256
 from mteval.errors import DataFileError, DataNotFoundError
 
 
@@ -29,10 +29,10 @@ def copy_of(src: Path, dest: Path) -> Path:
 
 def test_pins_match_the_shared_copy(mtbench_dir: Path) -> None:
     assert COMMIT == "0e6d3e4beaab66f4d3f93db72541a4abab8af28d"
-    for rel, pinned in FILES.items():
-        assert file_sha256(mtbench_dir / rel) == pinned.sha256
-        assert (mtbench_dir / rel).stat().st_size == pinned.size
-        assert pinned.repo_path.startswith("fastchat/llm_judge/data/")
+    for rel, (sha, size) in FILES.items():
+        assert file_sha256(mtbench_dir / rel) == sha
+        assert (mtbench_dir / rel).stat().st_size == size
+        assert REMOTE_PATHS[rel].startswith("fastchat/llm_judge/data/")
 
 
 def test_loads_80_questions_30_references_and_8_prompts(mtbench_data) -> None:  # type: ignore[no-untyped-def]
@@ -58,8 +58,8 @@ def test_reference_is_given_only_for_math_reasoning_coding(mtbench_data) -> None
 def test_env_variable_locates_the_folder(
     mtbench_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert resolve_data_dir() == mtbench_dir
-    assert resolve_data_dir(mtbench_dir, environ={}) == mtbench_dir
+    assert SOURCE.resolve() == mtbench_dir
+    assert SOURCE.resolve(mtbench_dir, environ={}) == mtbench_dir
 
 
 def test_incomplete_folder_names_the_missing_file(tmp_path: Path) -> None:
@@ -67,41 +67,44 @@ def test_incomplete_folder_names_the_missing_file(tmp_path: Path) -> None:
     with pytest.raises(
         DataNotFoundError, match=r"reference_answer/gpt-4\.jsonl not found.*MTBENCH_DATA_DIR"
     ):
-        resolve_data_dir(tmp_path)
+        SOURCE.resolve(tmp_path)
 
 
 def test_no_copy_and_no_download_says_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(DataNotFoundError, match="MTBENCH_DATA_DIR"):
-        resolve_data_dir(download=False, environ={})
+        SOURCE.resolve(download=False, environ={})
 
 
 def test_download_from_a_mirror_is_verified_and_installed(
     mtbench_dir: Path, tmp_path: Path
 ) -> None:
-    mirror = tmp_path / "mirror"
-    for pinned in FILES.values():
-        target = mirror / pinned.repo_path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(mtbench_dir / pinned.local, target)
-    dest = fetch_files(tmp_path / "cache", base_url=mirror.as_uri())
-    for rel in FILES:
-        assert file_sha256(dest / rel) == FILES[rel].sha256
+    mirror = copy_of(mtbench_dir, tmp_path / "mirror")
+    dest = SOURCE.fetch(tmp_path / "cache", url=mirror.as_uri())
+    for rel, (sha, _size) in FILES.items():
+        assert file_sha256(dest / rel) == sha
     assert load_data(dest).questions
+    assert "Apache-2.0" in (dest / "SOURCE.txt").read_text(encoding="utf-8")
+
+
+def test_download_urls_are_fastchats_raw_files_at_the_commit() -> None:
+    assert SOURCE.raw_url is not None
+    url = SOURCE.raw_url.format(
+        repository=SOURCE.repository, commit=SOURCE.commit, path=REMOTE_PATHS[REFERENCES]
+    )
+    assert url == (
+        "https://raw.githubusercontent.com/lm-sys/FastChat/"
+        "0e6d3e4beaab66f4d3f93db72541a4abab8af28d/"
+        "fastchat/llm_judge/data/mt_bench/reference_answer/gpt-4.jsonl"
+    )
 
 
 def test_download_of_a_different_file_is_refused(mtbench_dir: Path, tmp_path: Path) -> None:
     from mteval.errors import DownloadError
 
-    mirror = tmp_path / "mirror"
-    for pinned in FILES.values():
-        target = mirror / pinned.repo_path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(mtbench_dir / pinned.local, target)
-    (mirror / FILES[JUDGE_PROMPTS].repo_path).write_text("edited\n", encoding="utf-8")
-    with pytest.raises(
-        DownloadError, match="judge_prompts.jsonl does not match the pinned checksum"
-    ):
-        fetch_files(tmp_path / "cache", base_url=mirror.as_uri())
+    mirror = copy_of(mtbench_dir, tmp_path / "mirror")
+    (mirror / JUDGE_PROMPTS).write_text("edited\n", encoding="utf-8")
+    with pytest.raises(DownloadError, match="judge_prompts.jsonl.*does not match the pinned"):
+        SOURCE.fetch(tmp_path / "cache", url=mirror.as_uri())
     assert not (tmp_path / "cache").exists()
 
 

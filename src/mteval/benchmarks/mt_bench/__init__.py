@@ -53,7 +53,7 @@ from mteval.benchmarks.mt_bench.prompts import (
 )
 from mteval.benchmarks.mt_bench.ratings import Rating, bradley_terry
 from mteval.benchmarks.mt_bench.scores import SCORE_KEYS, Grade, SingleScores, single_scores
-from mteval.benchmarks.mt_bench.source import DATA_DIR_ENV, resolve_data_dir
+from mteval.benchmarks.mt_bench.source import DATA_DIR_ENV, SOURCE
 
 __all__ = [
     "ANSWER_MAX_TOKENS",
@@ -75,6 +75,7 @@ __all__ = [
     "Question",
     "Rating",
     "Reference",
+    "SOURCE",
     "SingleScores",
     "answer_temperature",
     "bradley_terry",
@@ -86,7 +87,6 @@ __all__ = [
     "parse_pair_verdict",
     "parse_rating",
     "position_consistency",
-    "resolve_data_dir",
     "single_prompt_name",
     "single_scores",
 ]

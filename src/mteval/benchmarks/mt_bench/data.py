@@ -363,7 +363,7 @@ def load_data(root: Path, *, verify: bool = True) -> MtBenchData:
     """Read, validate and (by default) checksum-verify the three files under ``root``.
 
     Args:
-        root: The folder (see :func:`~mteval.benchmarks.mt_bench.source.resolve_data_dir`).
+        root: The folder (see :data:`~mteval.benchmarks.mt_bench.source.SOURCE`).
         verify: Check each file against its pinned SHA-256.
 
     Returns:
