@@ -477,7 +477,13 @@ def run_command(
     judge_option: Annotated[
         list[str] | None, typer.Option(help="Provider option for the judge, KEY=VALUE.")
     ] = None,
-    temperature: Annotated[float, typer.Option(help="Model sampling temperature.")] = 0.0,
+    temperature: Annotated[
+        float | None,
+        typer.Option(
+            help="Model sampling temperature, for every request (default: the benchmark's; "
+            "MT-Eval 0, MT-Bench FastChat's per-category temperatures)."
+        ),
+    ] = None,
     max_tokens: Annotated[int, typer.Option(help="Model's maximum new tokens.")] = 1024,
     system_message: Annotated[
         str | None,
@@ -578,7 +584,7 @@ def run_command(
             judge_args=_parse_args(judge_arg, "--judge-arg"),
             model_options=_parse_options(model_option, "--model-option"),
             judge_options=_parse_options(judge_option, "--judge-option"),
-            temperature=temperature,
+            temperature=BENCHMARK_DEFAULT if temperature is None else temperature,
             max_tokens=max_tokens,
             system_message=(
                 BENCHMARK_DEFAULT if system_message is None else (system_message or None)
@@ -644,6 +650,104 @@ def run_command(
         if not results.complete:
             _report_incomplete(results, db)
             raise typer.Exit(EXIT_INCOMPLETE)
+
+    _guard(body)
+
+
+@app.command("pairwise")
+def pairwise_command(
+    runs: Annotated[
+        list[str],
+        typer.Argument(
+            help="Stored runs of one benchmark: RUN_A (the baseline) RUN_B [RUN_C ...]."
+        ),
+    ],
+    all_pairs: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Compare every pair of runs (FastChat's pairwise-all) instead of each run "
+            "with RUN_A (pairwise-baseline); adds Bradley-Terry ratings.",
+        ),
+    ] = False,
+    judge: Annotated[
+        str | None,
+        typer.Option(help="Judge model, PROVIDER/MODEL (default: the benchmark's)."),
+    ] = None,
+    judge_base_url: Annotated[
+        str | None, typer.Option(help="OpenAI-compatible base URL of the judge (…/v1).")
+    ] = None,
+    judge_api_key_env: Annotated[
+        str | None, typer.Option(help="Environment variable holding the judge's API key.")
+    ] = None,
+    judge_arg: Annotated[
+        list[str] | None, typer.Option(help="Extra request field for the judge, KEY=VALUE.")
+    ] = None,
+    output_dir: Annotated[
+        Path,
+        typer.Option(help="Where to write pairwise.json, pairwise_games.jsonl and pairwise.md."),
+    ] = Path("mteval-pairwise"),
+    db: Annotated[Path, typer.Option(help="The run store (SQLite).")] = Path("mteval.db"),
+    data_dir: Annotated[Path | None, typer.Option(help="The benchmark's sources folder.")] = None,
+    max_connections: Annotated[
+        int, typer.Option(help="Most concurrent judge requests.")
+    ] = DEFAULT_MAX_CONNECTIONS,
+    timeout: Annotated[float, typer.Option(help="Per-request timeout, seconds.")] = 300.0,
+    max_attempts: Annotated[int, typer.Option(help="Attempts per request.")] = 6,
+    retry_base_delay: Annotated[float, typer.Option(help="First retry delay, seconds.")] = 1.0,
+    retry_max_delay: Annotated[float, typer.Option(help="Longest retry delay, seconds.")] = 60.0,
+    retry_max_total: Annotated[
+        float, typer.Option(help="Give up on a request after this many seconds.")
+    ] = 900.0,
+    resamples: Annotated[
+        int, typer.Option(help="Bootstrap replicates of the Bradley-Terry intervals.")
+    ] = 1000,
+    seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 0,
+) -> None:
+    """Judge stored runs' answers side by side, both orders (MT-Bench), and count wins."""
+
+    def body() -> None:
+        from mteval.config import RetrySettings
+        from mteval.pipeline import BENCHMARK_DEFAULT, pairwise_async
+
+        _check_retry_flags(
+            max_attempts=max_attempts,
+            timeout=timeout,
+            base_delay=retry_base_delay,
+            max_delay=retry_max_delay,
+            max_total=retry_max_total,
+        )
+        if max_connections < 1:
+            raise ConfigError("--max-connections must be at least 1")
+        result = asyncio.run(
+            pairwise_async(
+                runs,
+                judge=BENCHMARK_DEFAULT if judge is None else (judge or None),
+                judge_base_url=judge_base_url,
+                judge_api_key_env=judge_api_key_env,
+                judge_args=_parse_args(judge_arg, "--judge-arg"),
+                all_pairs=all_pairs,
+                db_path=db,
+                output_dir=output_dir,
+                data_dir=data_dir,
+                max_connections=max_connections,
+                timeout_s=timeout,
+                retry=RetrySettings(
+                    max_attempts=max_attempts,
+                    base_delay_s=retry_base_delay,
+                    max_delay_s=retry_max_delay,
+                    max_total_s=retry_max_total,
+                ),
+                n_resamples=resamples,
+                seed=seed,
+            )
+        )
+        out.print(result.table, markup=False, highlight=False)
+        out.print(
+            f"pairwise: {escape(str(output_dir / 'pairwise.json'))}  "
+            f"{escape(str(output_dir / 'pairwise_games.jsonl'))}",
+            highlight=False,
+        )
 
     _guard(body)
 

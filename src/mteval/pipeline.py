@@ -20,8 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from mteval._version import __version__
-from mteval.analysis.results import Results, load_results, run_meta_fields
+from mteval.analysis.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED
+from mteval.analysis.results import Results, load_results, run_meta, run_meta_fields
 from mteval.benchmarks import Benchmark, TaskSpec, get_benchmark
+from mteval.benchmarks.base import PairwiseResult, RunAnswers
 from mteval.config import (
     DEFAULT_BENCHMARK,
     DEFAULT_MAX_CONNECTIONS,
@@ -51,9 +53,12 @@ __all__ = [
     "ProgressSnapshot",
     "evaluate",
     "evaluate_async",
+    "pairwise",
+    "pairwise_async",
     "run",
     "run_async",
     "write_outputs",
+    "write_pairwise",
 ]
 
 DEFAULT_DB = "mteval.db"
@@ -389,11 +394,13 @@ async def run_async(
         store.claim_run(run_id)
         if on_start is not None:
             on_start(run_id, resumed)
+        replies: dict[tuple[str, str, int], str] = {}
         scorer = ScorerSet(
             ScorerContext(
                 judge=endpoints.judge,
                 sources=sources,
                 reply_attempts=config.retry.judge_reply_attempts,
+                replies=replies,
             )
         )
         runner = Runner(
@@ -404,6 +411,7 @@ async def run_async(
             resume=ResumeState.from_records(
                 store.turns(run_id), store.judgments(run_id), retry_errors=retry_errors
             ),
+            replies=replies,
         )
         status = "failed"
         ticker = asyncio.create_task(_tick(run_id, runner, endpoints, store, on_progress))
@@ -496,12 +504,13 @@ def _endpoint(
     args: Mapping[str, Any] | None,
     temperature: float | None,
     max_tokens: int | None,
+    seed: int | None,
     system_message: str | None,
     timeout_s: float,
     options: Mapping[str, Any] | None = None,
 ) -> EndpointSettings:
     generate = GenerateConfig(
-        temperature=temperature, max_tokens=max_tokens, extra=dict(args or {})
+        temperature=temperature, max_tokens=max_tokens, seed=seed, extra=dict(args or {})
     )
     return EndpointSettings(
         spec=spec,
@@ -540,7 +549,7 @@ def build_config(
     judge_args: Mapping[str, Any] | None = None,
     model_options: Mapping[str, Any] | None = None,
     judge_options: Mapping[str, Any] | None = None,
-    temperature: float | None = 0.0,
+    temperature: float | None | _Default = BENCHMARK_DEFAULT,
     max_tokens: int | None = 1024,
     system_message: str | None | _Default = BENCHMARK_DEFAULT,
     limit: int | None = None,
@@ -552,8 +561,11 @@ def build_config(
 ) -> RunConfig:
     """Build a :class:`RunConfig` from CLI-style options (see :func:`evaluate`).
 
-    ``judge``, ``tasks`` and ``system_message`` default to the benchmark's own
-    (MT-Eval: gpt-4-0613, ``main``, its inference script's system message).
+    ``judge``, ``tasks``, ``system_message`` and ``temperature`` default to the
+    benchmark's own (MT-Eval: gpt-4-0613, ``main``, its inference script's system
+    message, 0; MT-Bench: gpt-4, every category, FastChat's system message, the
+    per-category temperatures). Requests carry the benchmark's seed (MT-Eval 111,
+    MT-Bench none).
 
     Raises:
         ConfigError: Unknown benchmark or bad limits.
@@ -565,6 +577,8 @@ def build_config(
         judge = bench.default_judge
     if isinstance(system_message, _Default):
         system_message = bench.system_message
+    if isinstance(temperature, _Default):
+        temperature = bench.temperature
     if limit is not None and limit < 1:
         raise ConfigError("--limit must be at least 1")
     if max_connections is not None and max_connections < 1:
@@ -584,6 +598,7 @@ def build_config(
             args=model_args,
             temperature=temperature,
             max_tokens=max_tokens,
+            seed=bench.seed,
             system_message=system_message,
             timeout_s=timeout_s,
             options=model_options,
@@ -596,6 +611,7 @@ def build_config(
                 args=judge_args,
                 temperature=0.0,
                 max_tokens=bench.judge_max_tokens,
+                seed=bench.seed,
                 system_message=None,
                 timeout_s=timeout_s,
                 options=judge_options,
@@ -656,3 +672,159 @@ async def evaluate_async(
 def evaluate(**kwargs: Any) -> Results:
     """Synchronous :func:`evaluate_async` (the one sync entry point for scripts)."""
     return asyncio.run(evaluate_async(**kwargs))
+
+
+async def pairwise_async(
+    run_ids: list[str] | tuple[str, ...],
+    *,
+    judge: str | None | _Default = BENCHMARK_DEFAULT,
+    judge_base_url: str | None = None,
+    judge_api_key_env: str | None = None,
+    judge_args: Mapping[str, Any] | None = None,
+    all_pairs: bool = False,
+    db_path: str | os.PathLike[str] = DEFAULT_DB,
+    output_dir: str | os.PathLike[str] | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+    max_connections: int = DEFAULT_MAX_CONNECTIONS,
+    timeout_s: float = 300.0,
+    retry: RetrySettings | None = None,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
+    environ: Mapping[str, str] | None = None,
+    sleep: Any = None,
+) -> PairwiseResult:
+    """Compare stored runs' answers with a judge, by their benchmark's pairwise protocol.
+
+    The first run is the baseline unless ``all_pairs`` (MT-Bench: FastChat's
+    ``pairwise-baseline`` / ``pairwise-all``). Judge completions are cached in
+    the run store, so running the same comparison again sends nothing.
+
+    Args:
+        run_ids: Two or more stored runs of one benchmark.
+        judge: The judge (default: the benchmark's).
+        judge_base_url: The judge's endpoint.
+        judge_api_key_env: Variable holding the judge's key.
+        judge_args: Extra request fields for the judge.
+        all_pairs: Compare every pair instead of each run with the first.
+        db_path: The run store.
+        output_dir: Where to write ``pairwise.json``, ``pairwise_games.jsonl`` and
+            ``pairwise.md`` (none if None).
+        data_dir: The benchmark's sources.
+        max_connections: Judge requests at once.
+        timeout_s: Per-request timeout.
+        retry: Retry policy.
+        n_resamples: Bootstrap replicates of the ratings' intervals.
+        seed: Their seed.
+        environ: Environment for API keys (default: ``os.environ``).
+        sleep: Backoff sleep override (tests).
+
+    Raises:
+        MtevalError: Unknown runs, runs of different benchmarks, a benchmark
+            without a pairwise protocol, or no judge.
+    """
+    env = os.environ if environ is None else environ
+    ids = list(run_ids)
+    if len(ids) < 2:
+        raise ConfigError("pairwise needs at least two runs: RUN_A (the baseline) RUN_B ...")
+    if len(set(ids)) != len(ids):
+        raise ConfigError("pairwise: a run is given twice")
+    if not Path(db_path).exists():
+        raise ConfigError(f"the run store {db_path} does not exist (pass --db)")
+    store = RunStore(db_path)
+    judge_model: Model | None = None
+    try:
+        infos = [store.get_run(run_id) for run_id in ids]
+        names = {run_meta(info).benchmark for info in infos}
+        if len(names) != 1:
+            raise ConfigError(
+                f"pairwise compares runs of one benchmark; these are of {', '.join(sorted(names))}"
+            )
+        bench = get_benchmark(names.pop())
+        if bench.pairwise is None:
+            raise ConfigError(f"{bench.title} has no pairwise comparison")
+        if isinstance(judge, _Default):
+            judge = bench.default_judge
+        if not judge:
+            raise ConfigError("pairwise needs a judge: pass --judge PROVIDER/MODEL")
+        settings = _endpoint(
+            judge,
+            base_url=judge_base_url,
+            api_key_env=judge_api_key_env,
+            args=judge_args,
+            temperature=0.0,
+            max_tokens=bench.judge_max_tokens,
+            seed=bench.seed,
+            system_message=None,
+            timeout_s=timeout_s,
+        )
+        sources = bench.load_sources(data_dir)
+        if bench.prepare is not None:
+            bench.prepare(sources, (), judged=True)
+        runs = []
+        for info in infos:
+            answers: dict[tuple[str, str], dict[int, str]] = {}
+            for turn in store.turns(info.run_id):
+                if turn.status == "answered" and turn.response is not None:
+                    answers.setdefault((turn.task, turn.dialogue_id), {})[turn.turn_index] = (
+                        turn.response
+                    )
+            runs.append(RunAnswers(run_id=info.run_id, model=info.model, answers=answers))
+        # The judge is the one endpoint of this job: build it as a run's model.
+        config = RunConfig(
+            benchmark=bench.name,
+            model=settings,
+            tasks=(),
+            max_connections=max_connections,
+            retry=retry or RetrySettings(),
+        )
+        judge_model = _build_endpoints(config, store, env, sleep).model
+        await judge_model.api.preflight()
+        result = await bench.pairwise(
+            sources=sources,
+            runs=runs,
+            judge=judge_model,
+            all_pairs=all_pairs,
+            n_resamples=n_resamples,
+            seed=seed,
+        )
+        summary = {
+            **result.summary,
+            "judge": judge,
+            "usage": {"judge": judge_model.stats.as_dict()},
+        }
+        result = PairwiseResult(summary=summary, games=result.games, table=result.table)
+        if output_dir is not None:
+            write_pairwise(result, output_dir)
+        return result
+    finally:
+        if judge_model is not None:
+            with contextlib.suppress(Exception):
+                await judge_model.aclose()
+        store.close()
+
+
+def write_pairwise(result: PairwiseResult, output_dir: str | os.PathLike[str]) -> list[Path]:
+    """Write ``pairwise.json``, ``pairwise_games.jsonl`` and ``pairwise.md`` into ``output_dir``.
+
+    Returns:
+        The paths written.
+    """
+    directory = Path(output_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    summary_path = directory / "pairwise.json"
+    tmp = summary_path.with_name("pairwise.json.tmp")
+    tmp.write_text(json.dumps(result.summary, indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, summary_path)
+    games_path = directory / "pairwise_games.jsonl"
+    games_path.write_text(
+        "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in result.games),
+        encoding="utf-8",
+    )
+    table_path = directory / "pairwise.md"
+    table_path.write_text(result.table, encoding="utf-8")
+    return [summary_path, games_path, table_path]
+
+
+def pairwise(run_ids: list[str] | tuple[str, ...], **kwargs: Any) -> PairwiseResult:
+    """Synchronous :func:`pairwise_async`."""
+    return asyncio.run(pairwise_async(run_ids, **kwargs))

@@ -16,7 +16,9 @@ from mteval.benchmarks.base import (
     Benchmark,
     GoldHistory,
     OwnHistory,
+    PairwiseResult,
     PlayProtocol,
+    RunAnswers,
     ScoreColumn,
     ScoreTable,
     TaskSpec,
@@ -33,7 +35,9 @@ __all__ = [
     "Benchmark",
     "GoldHistory",
     "OwnHistory",
+    "PairwiseResult",
     "PlayProtocol",
+    "RunAnswers",
     "ScoreColumn",
     "ScoreTable",
     "TaskSpec",
@@ -45,6 +49,7 @@ __all__ = [
 
 REGISTRY: dict[str, str] = {
     "mt-eval": "mteval.benchmarks.mt_eval",
+    "mt-bench": "mteval.benchmarks.mt_bench",
 }
 """Benchmark name -> the package that defines ``BENCHMARK`` (imported on first use)."""
 

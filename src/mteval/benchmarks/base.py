@@ -40,7 +40,7 @@ What a benchmark declares:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
@@ -60,7 +60,9 @@ __all__ = [
     "GoldHistory",
     "NoHistoryPlan",
     "OwnHistory",
+    "PairwiseResult",
     "PlayProtocol",
+    "RunAnswers",
     "ScoreColumn",
     "ScoreTable",
     "TaskSpec",
@@ -121,7 +123,11 @@ def build_messages(
 
 
 GenerateOverrides = Callable[[Dialogue, int], Mapping[str, Any] | None]
-"""Per-turn generation settings (``GenerateConfig`` fields) for (dialogue, position)."""
+"""Per-turn generation settings (``GenerateConfig`` fields) for (dialogue, position).
+
+They fill in only settings the run leaves unset (None): a value given for the
+whole run wins, as FastChat's ``--force-temperature`` beats its per-category table.
+"""
 
 
 class TurnPlayer(Protocol):
@@ -185,7 +191,9 @@ class OwnHistory:
     run: their history does not exist.
 
     Attributes:
-        overrides: Per-turn generation settings (e.g. a per-category temperature).
+        overrides: Per-turn generation settings (e.g. a per-category temperature);
+            they fill in settings the run leaves unset, so a setting given for the
+            whole run (``--temperature``) wins.
     """
 
     name: str = "own"
@@ -492,6 +500,39 @@ class AuditHooks(Protocol):
         ...
 
 
+# -- pairwise comparison ------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunAnswers:
+    """A stored run's answers, handed to a benchmark's pairwise comparison.
+
+    Attributes:
+        run_id: The run.
+        model: Its model spec.
+        answers: ``(task, dialogue id) -> {turn index: reply}`` for answered turns.
+    """
+
+    run_id: str
+    model: str
+    answers: Mapping[tuple[str, str], Mapping[int, str]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PairwiseResult:
+    """What a pairwise comparison produced.
+
+    Attributes:
+        summary: The content of ``pairwise.json`` (its ``rows`` list first).
+        games: One row per game (written as ``pairwise_games.jsonl``).
+        table: Markdown table for the terminal and ``pairwise.md``.
+    """
+
+    summary: Mapping[str, Any]
+    games: Sequence[Mapping[str, Any]]
+    table: str
+
+
 # -- the benchmark ------------------------------------------------------------------
 
 
@@ -513,6 +554,9 @@ class Benchmark:
         system_message: The system message its reference inference sends.
         default_judge: The judge its paper used (``provider/model``), if any.
         judge_max_tokens: The judge's ``max_tokens`` in its reference code.
+        temperature: The model's temperature unless ``--temperature`` is given
+            (None: set per turn by the play protocol's overrides, else omitted).
+        seed: The seed sent with model and judge requests (None: none).
         score_table: The score table for a selection of tasks.
         prepare: ``(sources, specs, judged=...)``: checks, before anything is
             spent or recorded, what the run will need (e.g. judge templates).
@@ -521,6 +565,10 @@ class Benchmark:
         report: Optional report hooks (benchmark-defined object).
         audit: What it offers ``mteval judge-audit`` (:class:`AuditHooks`;
             MT-Eval's: ``mt_eval.tasks.audit``), or None.
+        pairwise: Compares stored runs' answers with a judge (``mteval pairwise``),
+            if the benchmark defines a pairwise protocol: an async callable
+            ``(sources=, runs=, judge=, all_pairs=, n_resamples=, seed=)`` returning
+            a :class:`PairwiseResult`.
         extras: Benchmark-specific helpers some commands use by name
             (MT-Eval: ``export_task_set``, ``benchmark_statistics``, ``set_statistics``).
     """
@@ -537,12 +585,15 @@ class Benchmark:
     system_message: str | None
     default_judge: str | None = None
     judge_max_tokens: int = 1024
+    temperature: float | None = 0.0
+    seed: int | None = 111
     score_table: Callable[[Sequence[TaskSpec]], ScoreTable]
     prepare: Callable[..., None] | None = None
     headline_title: str = ""
     headline_labels: Mapping[str, str] = field(default_factory=dict)
     report: Any = None
     audit: AuditHooks | None = None
+    pairwise: Callable[..., Awaitable[PairwiseResult]] | None = None
     extras: Mapping[str, Any] = field(default_factory=dict)
 
     @property

@@ -27,7 +27,7 @@ from mteval.benchmarks.base import TaskSpec
 from mteval.errors import EndpointError, ResourceError
 from mteval.models import Model, RequestFailed
 from mteval.records import JudgmentRecord, RunSink, TurnKey, TurnRecord
-from mteval.types import ChatMessage, Dialogue, TaskSet
+from mteval.types import ChatMessage, Dialogue, GenerateConfig, TaskSet
 
 __all__ = ["ResumeState", "RunProgress", "Runner", "TurnKey", "TurnScorer"]
 
@@ -131,6 +131,9 @@ class Runner:
         scorer: Scores answered turns (None: generation only).
         sink: Receives every record as it happens.
         resume: Work already finished by an earlier attempt at this run.
+        replies: Filled with each answered turn's reply (new or resumed) before the
+            turn is scored, so a scorer can see a dialogue's earlier replies (an
+            MT-Bench second-turn prompt shows the first answer too).
     """
 
     def __init__(
@@ -141,12 +144,14 @@ class Runner:
         scorer: TurnScorer | None,
         sink: RunSink,
         resume: ResumeState | None = None,
+        replies: dict[TurnKey, str] | None = None,
     ) -> None:
         self.model = model
         self.system_message = system_message
         self.scorer = scorer
         self.sink = sink
         self.resume = resume or ResumeState()
+        self.replies: dict[TurnKey, str] = {} if replies is None else replies
         self.progress = RunProgress()
         self._scoring: set[asyncio.Task[None]] = set()
 
@@ -196,6 +201,7 @@ class Runner:
         done = self.resume.turns.get(key)
         if done is not None and done.status == "answered" and done.response is not None:
             self.progress.turns_done += 1
+            self.replies[key] = done.response
             self._schedule_scoring(spec, dialogue, position, turn_index, done.response)
             return done.response
         where: dict[str, Any] = {
@@ -206,7 +212,7 @@ class Runner:
             "turn_index": turn_index,
         }
         try:
-            config = self.model.config.model_copy(update=dict(overrides)) if overrides else None
+            config = _with_overrides(self.model.config, overrides)
             output = await self.model.generate(messages, config=config, priority=priority)
         except RequestFailed as exc:
             self.progress.turn_errors += 1
@@ -230,6 +236,7 @@ class Runner:
             )
         )
         self.progress.turns_done += 1
+        self.replies[key] = output.content
         self._schedule_scoring(spec, dialogue, position, turn_index, output.content)
         return output.content
 
@@ -304,6 +311,16 @@ class Runner:
         else:
             self.progress.judgment_errors += 1
         self.sink.judgment_finished(record)
+
+
+def _with_overrides(
+    config: GenerateConfig, overrides: Mapping[str, Any] | None
+) -> GenerateConfig | None:
+    """The run's settings with a turn's overrides filled in where the run leaves them unset."""
+    if not overrides:
+        return None
+    unset = {k: v for k, v in overrides.items() if getattr(config, k, None) is None}
+    return config.model_copy(update=unset) if unset else None
 
 
 async def _yield_to_longer_chains(priority: float) -> None:

@@ -13,14 +13,14 @@ is recorded by the runner as a scoring error.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from mteval.benchmarks.base import TaskSpec
 from mteval.errors import ConfigError, MtevalError
 from mteval.models import Model
-from mteval.records import JudgmentRecord
+from mteval.records import JudgmentRecord, TurnKey
 from mteval.runner import TurnScorer
 from mteval.types import Dialogue
 
@@ -43,12 +43,16 @@ class ScorerContext:
         sources: The benchmark's sources object (templates, documents, references).
         reply_attempts: Times to ask a judge whose reply is unusable, in total.
         options: Benchmark-specific settings.
+        replies: The run's replies so far by (task, dialogue id, position), filled
+            by the runner before each turn is scored (earlier turns of a dialogue
+            are always there when a later one is scored).
     """
 
     judge: Model | None
     sources: Any
     reply_attempts: int = 3
     options: dict[str, Any] | None = None
+    replies: Mapping[TurnKey, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -18,9 +18,12 @@ paper and the code differ, the code wins; every choice is listed in
 Modules, top to bottom: :mod:`.source` (the three pinned files),
 :mod:`.data` (reading them), :mod:`.prompts` (answer settings and judge
 prompts), :mod:`.parse` (verdicts), :mod:`.scores` (single grading),
-:mod:`.pairwise` (games and win rates), :mod:`.ratings` (Bradley-Terry).
+:mod:`.pairwise` (games and win rates), :mod:`.ratings` (Bradley-Terry),
+:mod:`.compare` (``mteval pairwise``), :mod:`.report` (table and radar chart)
+and :mod:`.benchmark` (the plug-in: tasks, protocol, scorer, score table).
 """
 
+from mteval.benchmarks.mt_bench.benchmark import BENCHMARK
 from mteval.benchmarks.mt_bench.data import (
     CATEGORIES,
     NEED_REF_CATEGORIES,
@@ -57,6 +60,7 @@ from mteval.benchmarks.mt_bench.source import DATA_DIR_ENV, SOURCE
 
 __all__ = [
     "ANSWER_MAX_TOKENS",
+    "BENCHMARK",
     "ANSWER_SYSTEM_MESSAGE",
     "CATEGORIES",
     "DATA_DIR_ENV",
