@@ -38,6 +38,17 @@ def _existing_store(db: Path) -> Any:
     return RunStore(db, read_only=True)
 
 
+def _benchmark_of(store: Any, run_ids: list[str]) -> str | None:
+    """The benchmark of the first run (None when it is not in the store: build_report says so)."""
+    from mteval.analysis.results import run_meta
+    from mteval.errors import StoreError
+
+    try:
+        return run_meta(store.get_run(run_ids[0])).benchmark if run_ids else None
+    except StoreError:
+        return None
+
+
 def _sources(data_dir: Path | None, benchmark: str | None = None) -> Any:
     """The benchmark's sources for the turn tables; optional unless ``--data-dir`` is given."""
     from mteval.benchmarks import DEFAULT_BENCHMARK, get_benchmark
@@ -116,7 +127,9 @@ def report_command(
     db: Annotated[Path, typer.Option(help="The run store (SQLite).")] = Path("mteval.db"),
     data_dir: Annotated[
         Path | None,
-        typer.Option(help="MT-Eval sources folder, for user messages and reference replies."),
+        typer.Option(
+            help="The benchmark's sources folder, for user messages and reference replies."
+        ),
     ] = None,
     resamples: Annotated[
         int, typer.Option(min=0, help="Bootstrap replicates (0: no intervals).")
@@ -134,8 +147,8 @@ def report_command(
         from mteval.report.build import build_report
         from mteval.report.html import write_report
 
-        sources = _sources(data_dir)
         with _existing_store(db) as store:
+            sources = _sources(data_dir, _benchmark_of(store, run_ids))
             report = build_report(
                 store,
                 run_ids,

@@ -48,6 +48,7 @@ from mteval.analysis.bootstrap import (
 )
 from mteval.analysis.results import is_main_task
 from mteval.analysis.scores import RunScores
+from mteval.config import DEFAULT_BENCHMARK
 from mteval.types import CATEGORIES
 
 __all__ = [
@@ -366,17 +367,23 @@ def compare_runs(
     """
     boot = bootstrap or Bootstrap(n_resamples=n_resamples, seed=seed)
     matched: dict[str, _Matched] = {}
-    for task in benchmark_tasks():
+    mt_eval = a.benchmark == DEFAULT_BENCHMARK
+    for task in benchmark_tasks() if mt_eval else a.tasks:
         if a.has(task) and b.has(task):
             found = _match(a, b, task)
             if found is not None:
                 matched[task] = found
     by_category: dict[str, list[_Matched]] = {}
     for task, m in matched.items():
-        spec = benchmark_tasks()[task]
-        if is_main_task(spec):
+        spec = benchmark_tasks()[task] if mt_eval else None
+        if spec is not None and is_main_task(spec):
             by_category.setdefault(spec.category, []).append(m)
     rows: list[PairedDifference] = []
+    if not mt_eval and matched:
+        # Other benchmarks: their average pools every matched turn (MT-Bench's does).
+        rows.append(
+            _row(boot, "average", "average", [list(matched.values())], n_permutations, seed)
+        )
     categories = [c for c in CATEGORIES if c in by_category]
     if categories:
         rows.append(

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+from mteval.config import DEFAULT_BENCHMARK
 from mteval.records import JudgmentRecord, TurnRecord
 from mteval.store.sqlite import RunStore
 
@@ -52,6 +53,7 @@ class RunScores:
             irrelevant-context ablations: the number of chit-chat turns).
         first_answered: Per task and dialogue, the position of its first
             answered turn (the document turn of refinement and expansion).
+        benchmark: The run's benchmark.
     """
 
     run_id: str
@@ -62,6 +64,7 @@ class RunScores:
     scored: Mapping[str, tuple[ScoredTurn, ...]] = field(default_factory=dict)
     unanswered_before: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     first_answered: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    benchmark: str = DEFAULT_BENCHMARK
 
     def turns(self, task: str) -> tuple[ScoredTurn, ...]:
         """Return a task's scored turns (empty when the run lacks the task)."""
@@ -153,7 +156,7 @@ def load_run_scores(store: RunStore, run_id: str) -> RunScores:
         StoreError: No such run.
     """
     info = store.get_run(run_id)
-    return run_scores_from_records(
+    scores = run_scores_from_records(
         run_id=info.run_id,
         model=info.model,
         judge=info.judge,
@@ -162,3 +165,5 @@ def load_run_scores(store: RunStore, run_id: str) -> RunScores:
         judgments=store.judgments(run_id, text=False),
         turns=store.turns(run_id, text=False),
     )
+    benchmark = str(info.config.get("benchmark", DEFAULT_BENCHMARK))
+    return replace(scores, benchmark=benchmark) if benchmark != scores.benchmark else scores

@@ -191,9 +191,8 @@ def _category_stats(
 def task_scores(run: RunScores, *, bootstrap: Bootstrap | None = None) -> dict[str, Estimate]:
     """Every task's score (mean over its scored turns) with its interval, in run order."""
     boot = bootstrap or Bootstrap()
-    order = [t for t in run.tasks if t in benchmark_tasks()] + [
-        t for t in run.scored if t not in run.tasks
-    ]
+    known = benchmark_tasks(run.benchmark)
+    order = [t for t in run.tasks if t in known] + [t for t in run.scored if t not in run.tasks]
     return {
         task: _estimate(boot, _pooled(boot, [task_sample(run, task)]))
         for task in dict.fromkeys(order)

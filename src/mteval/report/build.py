@@ -32,6 +32,7 @@ from mteval.analysis.tables import (
     irrelevant_context_table,
     multi_turn_table,
     single_vs_multi_table,
+    task_sample,
     task_scores,
 )
 from mteval.benchmarks import get_benchmark
@@ -42,6 +43,7 @@ from mteval.types import Dialogue
 
 __all__ = [
     "DialogueRows",
+    "HeadlineRow",
     "Report",
     "RunEntry",
     "TaskSection",
@@ -124,6 +126,20 @@ class TaskSection:
 
 
 @dataclass(frozen=True)
+class HeadlineRow:
+    """One run's headline scores (its benchmark's score table), with intervals.
+
+    Attributes:
+        run_id: The run.
+        estimates: Score key -> estimate, in score-table order. Columns that pool
+            turns get bootstrap intervals; other columns carry their value only.
+    """
+
+    run_id: str
+    estimates: dict[str, Estimate]
+
+
+@dataclass(frozen=True)
 class Report:
     """Everything the report renders.
 
@@ -148,6 +164,13 @@ class Report:
         confidence: The intervals' coverage.
         generated_at: When the report was built (Unix time).
         mteval_version: The mteval that built it.
+        benchmark: The runs' benchmark (MT-Eval's tables are shown for ``mt-eval``).
+        title: Its display name.
+        headline: Each run's headline scores from its stored score table, with
+            intervals (every benchmark other than MT-Eval, whose main table is
+            :attr:`multi_turn`).
+        headline_labels: Score key -> column heading, in display order.
+        figures: The benchmark's own figures: (title, inline SVG).
     """
 
     runs: tuple[RunEntry, ...]
@@ -163,6 +186,11 @@ class Report:
     sections: dict[str, list[TaskSection]]
     audits: dict[str, dict[str, Any]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    benchmark: str = "mt-eval"
+    title: str = "MT-Eval"
+    headline: list[HeadlineRow] = field(default_factory=list)
+    headline_labels: dict[str, str] = field(default_factory=dict)
+    figures: list[tuple[str, str]] = field(default_factory=list)
     n_resamples: int = DEFAULT_RESAMPLES
     n_permutations: int = DEFAULT_PERMUTATIONS
     seed: int = DEFAULT_SEED
@@ -317,6 +345,31 @@ def _latest_audits(store: RunStore, entries: Sequence[RunEntry]) -> dict[str, di
     return latest
 
 
+def _headline(store: RunStore, entry: RunEntry, boot: Bootstrap) -> HeadlineRow:
+    """The run's stored score table, each pooling column with its bootstrap interval."""
+    table = run_meta(store.get_run(entry.run_id)).score_table
+    estimates: dict[str, Estimate] = {}
+    for column in table.columns:
+        value = entry.results.scores.get(column.key)
+        if column.of or column.reduce != "mean":
+            estimates[column.key] = Estimate(value=value, tasks=column.tasks)
+            continue
+        samples = [
+            task_sample(
+                entry.scores,
+                task,
+                turns=[
+                    t
+                    for t in entry.scores.turns(task)
+                    if column.turn_index is None or t.turn_index == column.turn_index
+                ],
+            )
+            for task in column.tasks
+        ]
+        estimates[column.key] = boot.estimate(samples)
+    return HeadlineRow(run_id=entry.run_id, estimates=estimates)
+
+
 def build_report(
     store: RunStore,
     run_ids: Sequence[str],
@@ -364,11 +417,18 @@ def build_report(
         for info in infos
     )
     runs = [e.scores for e in entries]
+    benchmarks = sorted({e.results.benchmark for e in entries})
+    if len(benchmarks) > 1:
+        raise ConfigError(
+            f"a report covers runs of one benchmark; these are of {', '.join(benchmarks)}"
+        )
+    benchmark = get_benchmark(benchmarks[0])
     notes = _coverage_notes(entries)
     scores = {e.run_id: task_scores(e.scores, bootstrap=boot) for e in entries}
     if sources is None and turn_tables:
         notes.append(
-            "The MT-Eval sources were not found: the turn tables show the model's replies and "
+            f"The {benchmark.source.title} were not found: the turn tables show the model's "
+            "replies and "
             "the judge's verdicts, without user messages or reference replies (pass --data-dir)."
         )
     sections = (
@@ -386,7 +446,25 @@ def build_report(
         )
         for other in entries[1:]
     ]
+    headline = [_headline(store, e, boot) for e in entries] if benchmark.name != "mt-eval" else []
+    labels_by_key = dict(benchmark.headline_labels)
+    if headline:
+        for key in headline[0].estimates:
+            labels_by_key.setdefault(key, key)
+        labels_by_key = {k: v for k, v in labels_by_key.items() if k in headline[0].estimates}
+    figures: list[tuple[str, str]] = []
+    draw = getattr(benchmark.report, "figures", None)
+    if draw is not None and headline:
+        from mteval.report.figures import run_styles
+
+        styles = run_styles({e.run_id: e.label for e in entries})
+        figures = list(draw([(styles[e.run_id], dict(e.results.scores)) for e in entries]))
     return Report(
+        benchmark=benchmark.name,
+        title=benchmark.title,
+        headline=headline,
+        headline_labels=labels_by_key,
+        figures=figures,
         runs=entries,
         multi_turn=multi_turn_table(runs, bootstrap=boot),
         task_scores=scores,

@@ -194,6 +194,8 @@ def _figures(report: Report, styles: dict[str, Series]) -> dict[str, Markup]:
             report.label(comparison.run_b),
             name=f"fig-compare-{i}",
         )
+    for i, (_title, svg) in enumerate(report.figures):
+        figures[f"benchmark-{i}"] = svg
     # Our own matplotlib output: trusted markup (its text is XML-escaped by matplotlib).
     return {key: Markup(svg) for key, svg in figures.items()}
 
@@ -320,7 +322,14 @@ def render_html(report: Report) -> str:
         styles=styles,
         figures=_figures(report, styles),
         links=links,
-        titles=SECTION_TITLES,
+        titles=(
+            SECTION_TITLES
+            if report.benchmark == "mt-eval"
+            else {
+                "scores": "Scores",
+                **{k: SECTION_TITLES[k] for k in ("tasks", "compare", "method")},
+            }
+        ),
         categories=CATEGORY_LABELS,
         cls_columns=list(CLS_ABLATION_COLUMNS),
         method=method_lines(report),

@@ -210,7 +210,7 @@ def report_markdown(report: Report) -> str:
     generated = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(report.generated_at))
     pct = f"{report.confidence:.0%}"
     parts = [
-        "# MT-Eval report",
+        f"# {report.title} report",
         "",
         f"Generated {generated} by mteval {report.mteval_version}. Scores are on the "
         f"benchmark's 0–10 scale; brackets give {pct} bootstrap intervals over dialogues "
@@ -234,10 +234,11 @@ def report_markdown(report: Report) -> str:
             ],
         ),
         "",
-        f"## {SECTION_TITLES['leaderboard']}",
-        "",
     ]
     labels = {r.run_id: _cell(r.label) for r in report.runs}
+    if report.benchmark != "mt-eval":
+        return "\n".join(parts + _generic_sections(report, labels))
+    parts += [f"## {SECTION_TITLES['leaderboard']}", ""]
     if report.multi_turn:
         parts += [
             _table(
@@ -471,6 +472,66 @@ def _judge_audit_markdown(report: Report) -> list[str]:
     return parts
 
 
+def _task_rows(report: Report, labels: dict[str, str]) -> list[str]:
+    task_names = list(dict.fromkeys(t for r in report.runs for t in report.task_scores[r.run_id]))
+    return [
+        _table(
+            ["Task", *(labels[r.run_id] for r in report.runs)],
+            [
+                [
+                    name,
+                    *(
+                        format_estimate(report.task_scores[r.run_id].get(name))
+                        + _counts(r.results.tasks.get(name))
+                        for r in report.runs
+                    ),
+                ]
+                for name in task_names
+            ],
+        ),
+        "",
+        "Cells: score [interval] (scored turns / answered turns; errors, not-run turns and judge "
+        "errors are excluded from every mean).",
+        "",
+    ]
+
+
+def _generic_sections(report: Report, labels: dict[str, str]) -> list[str]:
+    """A benchmark other than MT-Eval: its score table, task scores, comparisons, method."""
+    keys = list(report.headline_labels)
+    parts = [
+        "## Scores",
+        "",
+        _table(
+            ["Model", *(report.headline_labels[k] for k in keys)],
+            [
+                [labels[row.run_id], *(format_estimate(row.estimates.get(k)) for k in keys)]
+                for row in report.headline
+            ],
+        ),
+        "",
+    ]
+    if report.figures:
+        parts += [f"Figures in `report.html`: {', '.join(t for t, _ in report.figures)}.", ""]
+    parts += [f"## {SECTION_TITLES['tasks']}", "", *_task_rows(report, labels)]
+    parts += [f"## {SECTION_TITLES['compare']}", ""]
+    if report.comparisons:
+        for comparison in report.comparisons:
+            parts += [
+                f"### B = {_cell(report.label(comparison.run_b))} vs "
+                f"A = {_cell(report.label(comparison.run_a))}",
+                "",
+                comparison_markdown(comparison),
+                "",
+            ]
+    else:
+        parts += ["_One run: nothing to compare (pass two or more run ids)._", ""]
+    parts += [f"## {SECTION_TITLES['method']}", "", *method_lines(report), ""]
+    if report.notes:
+        parts += ["## Notes", "", *(f"- {note}" for note in report.notes), ""]
+    return parts
+
+
 def _counts(result: TaskResult | None) -> str:
     return "" if result is None else f" ({result.n_scored}/{result.n_turns})"
 
@@ -513,9 +574,15 @@ def comparison_markdown(comparison: Comparison) -> str:
 def method_lines(report: Report) -> list[str]:
     """How the report's numbers are computed, one paragraph per line."""
     pct = f"{report.confidence:.0%}"
-    return [
+    pooling = (
         "- Scores pool every scored turn as the benchmark does: a category pools its "
-        "multi-turn, own-history tasks; Avg. is the mean of the categories present.",
+        "multi-turn, own-history tasks; Avg. is the mean of the categories present."
+        if report.benchmark == "mt-eval"
+        else f"- Scores pool every scored turn as {report.title}'s reference code does (its "
+        "score table, stored with each run); errors are excluded from every mean."
+    )
+    return [
+        pooling,
         f"- Intervals: {pct} percentile bootstrap over dialogues ({report.n_resamples} "
         f"replicates, seed {report.seed}). Each task's dialogues are resampled with replacement "
         "and every score (task, category, average, per-turn and per-distance points, "

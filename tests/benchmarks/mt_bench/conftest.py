@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from mteval_test_support import SHARED
-
-MTBENCH_DIR = Path(os.environ.get("MTBENCH_DATA_DIR") or SHARED / "mt-bench")
+from mteval_test_support import MTBENCH_DIR
 
 
 @pytest.fixture(autouse=True)
 def _mtbench_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MTBENCH_DATA_DIR", str(MTBENCH_DIR))
     monkeypatch.delenv("MTBENCH_DATA_URL", raising=False)
 
 

@@ -35,11 +35,12 @@ from mteval.benchmarks.mt_bench.prompts import (
     fill_single,
     single_prompt_name,
 )
-from mteval.benchmarks.mt_bench.report import CATEGORY_TITLES
+from mteval.benchmarks.mt_bench.report import CATEGORY_TITLES, category_radar_figure
 from mteval.benchmarks.mt_bench.source import SOURCE
 from mteval.judges.ask import ask_judge, prompt_key
 from mteval.models import Model
 from mteval.records import JudgmentRecord, TurnKey
+from mteval.report.figures import Series
 from mteval.scoring import ScorerContext, register_scorer
 from mteval.types import ChatMessage, Dialogue, TaskSet, Turn
 
@@ -331,6 +332,16 @@ async def _pairwise(
     )
 
 
+class ReportHooks:
+    """MT-Bench's part of ``mteval report``: the paper's per-category radar chart."""
+
+    def figures(
+        self, rows: Sequence[tuple[Series, Mapping[str, float | None]]]
+    ) -> list[tuple[str, str]]:
+        """(title, SVG) of each figure, from each run's style and scores."""
+        return [("MT-Bench score by category", category_radar_figure(rows))]
+
+
 def _load_sources(data_dir: Any = None, *, download: bool = True) -> MtBenchSources:
     return MtBenchSources(data_dir, download=download)
 
@@ -361,6 +372,7 @@ BENCHMARK = Benchmark(
     score_table=score_table,
     prepare=_prepare,
     pairwise=_pairwise,
+    report=ReportHooks(),
     headline_title="MT-Bench single-answer grading",
     headline_labels={
         "average": "Average",
