@@ -327,3 +327,34 @@ def test_show_export_compare_and_report_read_mt_bench_runs(
     assert "| writing |" in markdown and "| coding |" in markdown  # task scores
     html = (report / "report.html").read_text(encoding="utf-8")
     assert "MT-Bench score by category" in html  # the radar chart
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda text: text.replace("Hawaii", "Hawai'i", 1), "differs from FastChat's"),
+        (lambda text: text[: len(text) // 3], "not valid JSON"),
+    ],
+    ids=["edited", "truncated"],
+)
+def test_a_bad_data_file_stops_the_run_before_any_request(
+    tmp_path: Path, endpoint_process: Any, edit: Any, message: str
+) -> None:
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(fc.MTBENCH_DIR, data)
+    question_file = data / "question.jsonl"
+    question_file.chmod(0o644)
+    question_file.write_text(edit(question_file.read_text(encoding="utf-8")), encoding="utf-8")
+    endpoint = endpoint_process(endpoint_config())
+    db = tmp_path / "bad.db"
+    result = run_cli(
+        run_args(endpoint.base_url, db, tmp_path / "o", "--data-dir", str(data)), cwd=tmp_path
+    )
+    assert result.returncode == 2
+    lines = [line for line in result.stderr.strip().splitlines() if line.strip()]
+    assert lines[-1].startswith("error:") and "Traceback" not in result.stderr
+    assert "question.jsonl" in result.stderr and message in " ".join(result.stderr.split())
+    assert endpoint.stats()["requests"] == 0
+    assert not db.exists()

@@ -34,12 +34,16 @@ MAIN = [
 ]
 
 
+MT_BENCH_VERDICTS = ["Rating: [[8]]", "Rating: [[4.5]]", "[[2]]", "Rating: [[10]]", "none"]
+
+
 def endpoint_config(tmp_path: Path, **extra: Any) -> dict[str, Any]:
     replies = tmp_path / "replies.json"
     replies.write_text(json.dumps(reference_replies(MAIN)), encoding="utf-8")
     config = {
         "models": {
             "judge": {"kind": "judge"},
+            "mt-bench-judge": {"kind": "choice", "replies": MT_BENCH_VERDICTS},
             "replay": {"kind": "replay", "path": str(replies), "fallback": "I don't know."},
             "echo": {"kind": "echo"},
         }
@@ -48,15 +52,31 @@ def endpoint_config(tmp_path: Path, **extra: Any) -> dict[str, Any]:
     return config
 
 
-def run_args(url: str, db: Path, out: Path, *extra: str, model: str = "replay") -> list[str]:
+BENCHMARK_RUNS = {
+    # benchmark -> (its flags, its judge on the scripted endpoint)
+    "mt-eval": ((), "judge"),
+    "mt-bench": (("--benchmark", "mt-bench"), "mt-bench-judge"),
+}
+
+
+def run_args(
+    url: str,
+    db: Path,
+    out: Path,
+    *extra: str,
+    model: str = "replay",
+    benchmark: str = "mt-eval",
+) -> list[str]:
+    flags, judge = BENCHMARK_RUNS[benchmark]
     return [
         "run",
+        *flags,
         "--model",
         f"openai/{model}",
         "--model-base-url",
         url,
         "--judge",
-        "openai/judge",
+        f"openai/{judge}",
         "--judge-base-url",
         url,
         "--db",
@@ -146,16 +166,28 @@ def _counts_by_key(endpoint: Any) -> dict[str, int]:
     return dict(endpoint.stats()["attempts"])
 
 
+KILL_TASKS = {
+    "mt-eval": ("--tasks", "refinement_multi,follow-up_multi,recollection_multi_global-inst"),
+    "mt-bench": ("--tasks", "writing,math,coding,stem"),
+}
+
+
 @pytest.mark.slow
+@pytest.mark.parametrize("benchmark", ["mt-eval", "mt-bench"])
 def test_killed_run_resumes_to_identical_results_without_resending(
-    tmp_path: Path, endpoint_process: Any
+    tmp_path: Path, endpoint_process: Any, benchmark: str
 ) -> None:
-    tasks = "refinement_multi,follow-up_multi,recollection_multi_global-inst"
-    extra = ("--tasks", tasks, "--limit", "6", "--max-connections", "4")
+    extra = (*KILL_TASKS[benchmark], "--limit", "6", "--max-connections", "4")
     slow = endpoint_config(tmp_path, latency_s=0.02)
     reference = endpoint_process(slow)
     clean = run_cli(
-        run_args(reference.base_url, tmp_path / "clean.db", tmp_path / "clean", *extra),
+        run_args(
+            reference.base_url,
+            tmp_path / "clean.db",
+            tmp_path / "clean",
+            *extra,
+            benchmark=benchmark,
+        ),
         cwd=tmp_path,
     )
     assert clean.returncode == 0, clean.stderr
@@ -167,18 +199,20 @@ def test_killed_run_resumes_to_identical_results_without_resending(
             sys.executable,
             "-m",
             "mteval.cli",
-            *run_args(endpoint.base_url, db, tmp_path / "k", *extra),
+            *run_args(endpoint.base_url, db, tmp_path / "k", *extra, benchmark=benchmark),
         ],
         cwd=tmp_path,
         env=subprocess_env(),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    # Kill once a third or so of the requests are stored (MT-Eval ~200, MT-Bench 96).
+    kill_at = 60 if benchmark == "mt-eval" else 30
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if db.exists():
             try:
-                if stored(db, "SELECT COUNT(*) FROM completions")[0][0] >= 60:
+                if stored(db, "SELECT COUNT(*) FROM completions")[0][0] >= kill_at:
                     break
             except sqlite3.OperationalError:
                 pass
@@ -188,9 +222,12 @@ def test_killed_run_resumes_to_identical_results_without_resending(
     before_kill = [
         json.loads(zlib.decompress(r)) for (r,) in stored(db, "SELECT request FROM completions")
     ]
-    assert 60 <= len(before_kill) < 300, "killed mid-run"
+    assert kill_at <= len(before_kill) < (300 if benchmark == "mt-eval" else 90), "killed mid-run"
 
-    resumed = run_cli(run_args(endpoint.base_url, db, tmp_path / "resumed", *extra), cwd=tmp_path)
+    resumed = run_cli(
+        run_args(endpoint.base_url, db, tmp_path / "resumed", *extra, benchmark=benchmark),
+        cwd=tmp_path,
+    )
     assert resumed.returncode == 0, resumed.stderr
     assert stored(db, "PRAGMA integrity_check") == [("ok",)]
     counts = _counts_by_key(endpoint)
@@ -204,17 +241,35 @@ def test_killed_run_resumes_to_identical_results_without_resending(
     }
 
 
+FAULT_TASKS = {
+    "mt-eval": ("--tasks", "refinement_multi,recollection_multi_cls", "--limit", "2"),
+    "mt-bench": ("--tasks", "roleplay,reasoning", "--limit", "4"),
+}
+
+
+@pytest.mark.parametrize("benchmark", ["mt-eval", "mt-bench"])
 def test_transient_faults_are_retried_and_results_unchanged(
-    tmp_path: Path, endpoint_process: Any
+    tmp_path: Path, endpoint_process: Any, benchmark: str
 ) -> None:
-    extra = ("--tasks", "refinement_multi,recollection_multi_cls", "--limit", "2")
+    extra = FAULT_TASKS[benchmark]
     clean = endpoint_process(endpoint_config(tmp_path))
-    ok = run_cli(run_args(clean.base_url, tmp_path / "a.db", tmp_path / "a", *extra), cwd=tmp_path)
+    ok = run_cli(
+        run_args(clean.base_url, tmp_path / "a.db", tmp_path / "a", *extra, benchmark=benchmark),
+        cwd=tmp_path,
+    )
     assert ok.returncode == 0, ok.stderr
     faulty = endpoint_process(
         endpoint_config(tmp_path, faults={"p": 0.3, "seed": 7, "retry_after_s": 0, "hang_s": 30})
     )
-    args = run_args(faulty.base_url, tmp_path / "b.db", tmp_path / "b", *extra, "--timeout", "2")
+    args = run_args(
+        faulty.base_url,
+        tmp_path / "b.db",
+        tmp_path / "b",
+        *extra,
+        "--timeout",
+        "2",
+        benchmark=benchmark,
+    )
     bad = run_cli(args, cwd=tmp_path)
     assert bad.returncode == 0, bad.stderr
     assert sum(faulty.stats()["by_fault"].values()) > 0
@@ -262,6 +317,48 @@ def test_transient_faults_are_retried_and_results_unchanged(
             "use KEY=VALUE",
         ),
         (["show", "nope", "--db", "missing.db"], "does not exist"),
+        (
+            [
+                "run",
+                "--benchmark",
+                "mt-bench",
+                "--model",
+                "openai/m",
+                "--model-base-url",
+                "http://x/v1",
+                "--tasks",
+                "nope",
+            ],
+            "unknown task 'nope'",
+        ),
+        (
+            [
+                "run",
+                "--benchmark",
+                "mt-bench",
+                "--model",
+                "openai/m",
+                "--model-base-url",
+                "http://x/v1",
+                "--data-dir",
+                "no-such-folder",
+            ],
+            "question.jsonl not found",
+        ),
+        (
+            [
+                "run",
+                "--benchmark",
+                "mt-bnch",
+                "--model",
+                "openai/m",
+                "--model-base-url",
+                "http://x/v1",
+            ],
+            "unknown benchmark 'mt-bnch'",
+        ),
+        (["pairwise", "only-one", "--db", "missing.db"], "at least two runs"),
+        (["pairwise", "a", "b", "--db", "missing.db"], "does not exist"),
     ],
 )
 def test_bad_input_gives_one_clear_error_line(

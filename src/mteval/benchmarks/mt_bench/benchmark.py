@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mteval.benchmarks.base import (
     Benchmark,
@@ -25,7 +25,13 @@ from mteval.benchmarks.base import (
     TaskSpec,
 )
 from mteval.benchmarks.mt_bench.compare import Contestant, JudgeReply, play_pairwise
-from mteval.benchmarks.mt_bench.data import CATEGORIES, NEED_REF_CATEGORIES, MtBenchData, load_data
+from mteval.benchmarks.mt_bench.data import (
+    CATEGORIES,
+    CATEGORY_TITLES,
+    NEED_REF_CATEGORIES,
+    MtBenchData,
+    load_data,
+)
 from mteval.benchmarks.mt_bench.parse import read_pair_verdict, read_rating
 from mteval.benchmarks.mt_bench.prompts import (
     ANSWER_SYSTEM_MESSAGE,
@@ -35,14 +41,15 @@ from mteval.benchmarks.mt_bench.prompts import (
     fill_single,
     single_prompt_name,
 )
-from mteval.benchmarks.mt_bench.report import CATEGORY_TITLES, category_radar_figure
 from mteval.benchmarks.mt_bench.source import SOURCE
 from mteval.judges.ask import ask_judge, prompt_key
 from mteval.models import Model
 from mteval.records import JudgmentRecord, TurnKey
-from mteval.report.figures import Series
 from mteval.scoring import ScorerContext, register_scorer
 from mteval.types import ChatMessage, Dialogue, TaskSet, Turn
+
+if TYPE_CHECKING:
+    from mteval.report.figures import Series
 
 __all__ = [
     "BENCHMARK",
@@ -92,7 +99,9 @@ class MtBenchSources:
         return load_data(self.root, verify=self._verify)
 
 
-def _build(category: str):  # type: ignore[no-untyped-def]
+def _build(category: str) -> Callable[[MtBenchSources], TaskSet]:
+    """The category's task set: one dialogue of two answered turns per question."""
+
     def build(sources: MtBenchSources) -> TaskSet:
         dialogues = []
         for question in sources.data.questions:
@@ -118,7 +127,8 @@ def _build(category: str):  # type: ignore[no-untyped-def]
     return build
 
 
-def _temperature(category: str):  # type: ignore[no-untyped-def]
+def _temperature(category: str) -> Callable[[Dialogue, int], Mapping[str, Any]]:
+    """``gen_api_answer``'s temperature for every request of the category's questions."""
     temperature = answer_temperature(category)
 
     def overrides(dialogue: Dialogue, position: int) -> Mapping[str, Any]:
@@ -339,6 +349,9 @@ class ReportHooks:
         self, rows: Sequence[tuple[Series, Mapping[str, float | None]]]
     ) -> list[tuple[str, str]]:
         """(title, SVG) of each figure, from each run's style and scores."""
+        # matplotlib is loaded only when a report draws figures, not with the benchmark.
+        from mteval.benchmarks.mt_bench.report import category_radar_figure
+
         return [("MT-Bench score by category", category_radar_figure(rows))]
 
 

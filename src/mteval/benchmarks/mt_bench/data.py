@@ -30,12 +30,14 @@ from mteval.errors import DataFileError
 
 __all__ = [
     "CATEGORIES",
+    "CATEGORY_TITLES",
     "JUDGE_PROMPT_FIELDS",
     "NEED_REF_CATEGORIES",
     "JudgePrompt",
     "MtBenchData",
     "Question",
     "Reference",
+    "SCORE_TITLES",
     "load_data",
 ]
 
@@ -50,6 +52,26 @@ CATEGORIES: tuple[str, ...] = (
     "humanities",
 )
 """The eight categories, in the order of ``question.jsonl`` (ten questions each)."""
+
+CATEGORY_TITLES: dict[str, str] = {
+    "writing": "Writing",
+    "roleplay": "Roleplay",
+    "reasoning": "Reasoning",
+    "math": "Math",
+    "coding": "Coding",
+    "extraction": "Extraction",
+    "stem": "STEM",
+    "humanities": "Humanities",
+}
+"""Display names of the categories (the paper's radar chart labels)."""
+
+SCORE_TITLES: dict[str, str] = {
+    "turn_1": "Turn 1",
+    "turn_2": "Turn 2",
+    "average": "Average",
+    **CATEGORY_TITLES,
+}
+"""Display names of the score table's columns."""
 
 NEED_REF_CATEGORIES: frozenset[str] = frozenset({"math", "reasoning", "coding"})
 """FastChat's ``NEED_REF_CATS``: graded against GPT-4's reference answers."""

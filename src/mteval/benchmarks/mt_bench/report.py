@@ -14,7 +14,7 @@ from typing import cast
 
 from matplotlib.projections.polar import PolarAxes
 
-from mteval.benchmarks.mt_bench.data import CATEGORIES
+from mteval.benchmarks.mt_bench.data import CATEGORIES, CATEGORY_TITLES, SCORE_TITLES
 from mteval.report.figures import (
     Series,
     _figure,
@@ -26,26 +26,6 @@ from mteval.report.figures import (
 )
 
 __all__ = ["CATEGORY_TITLES", "SCORE_TITLES", "category_radar_figure", "scores_markdown"]
-
-CATEGORY_TITLES: dict[str, str] = {
-    "writing": "Writing",
-    "roleplay": "Roleplay",
-    "reasoning": "Reasoning",
-    "math": "Math",
-    "coding": "Coding",
-    "extraction": "Extraction",
-    "stem": "STEM",
-    "humanities": "Humanities",
-}
-"""Display names of the categories (the paper's radar chart labels)."""
-
-SCORE_TITLES: dict[str, str] = {
-    "turn_1": "Turn 1",
-    "turn_2": "Turn 2",
-    "average": "Average",
-    **CATEGORY_TITLES,
-}
-"""Display names of the score table's columns."""
 
 
 def _cell(value: float | None) -> str:
