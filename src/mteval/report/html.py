@@ -327,7 +327,11 @@ def render_html(report: Report) -> str:
             if report.benchmark == "mt-eval"
             else {
                 "scores": "Scores",
-                **{k: SECTION_TITLES[k] for k in ("tasks", "compare", "method")},
+                **{
+                    k: SECTION_TITLES[k]
+                    for k in ("tasks", "compare", "judge-audit", "method")
+                    if k in SECTION_TITLES
+                },
             }
         ),
         categories=CATEGORY_LABELS,

@@ -526,6 +526,7 @@ def _generic_sections(report: Report, labels: dict[str, str]) -> list[str]:
             ]
     else:
         parts += ["_One run: nothing to compare (pass two or more run ids)._", ""]
+    parts += _judge_audit_markdown(report)
     parts += [f"## {SECTION_TITLES['method']}", "", *method_lines(report), ""]
     if report.notes:
         parts += ["## Notes", "", *(f"- {note}" for note in report.notes), ""]
