@@ -70,6 +70,17 @@ def run_args(url: str, db: Path, out: Path, *extra: str, model: str = "echo") ->
     ]
 
 
+EXIT_INCOMPLETE = 3
+"""``mteval run``'s status when a turn is not scored: the scripted judge leaves some
+replies without a rating on purpose (FastChat's -1), so runs here end with it."""
+
+
+def finished(result: Any) -> None:
+    """The run finished: every turn answered, some judge replies without a rating."""
+    assert result.returncode in (0, EXIT_INCOMPLETE), result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def requests(db: Path) -> list[dict[str, Any]]:
     connection = sqlite3.connect(db)
     try:
@@ -89,7 +100,8 @@ def test_single_grading_sends_fastchats_messages_and_scores_as_show_result(
     endpoint = endpoint_process(endpoint_config())
     db, out = tmp_path / "m.db", tmp_path / "out"
     result = run_cli(run_args(endpoint.base_url, db, out), cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == EXIT_INCOMPLETE, result.stderr
+    assert "judge" in result.stderr and "--retry-errors" in result.stderr
     questions = fc.questions()
     sent = requests(db)
     model_requests = [r for r in sent if r["model"] == "echo"]
@@ -160,13 +172,12 @@ def test_single_grading_sends_fastchats_messages_and_scores_as_show_result(
     assert sum(t["n_judge_errors"] for t in data["tasks"].values()) == n_errors
     assert sum(t["n_scored"] for t in data["tasks"].values()) == 160 - n_errors
 
-    # The same command again: the same run; only the judgments without a rating are
-    # asked again (mteval retries errors on a rerun), every answer comes from the store.
+    # The same command again: the same run, nothing sent (a judgment without a rating
+    # is asked again only with --retry-errors).
     before = endpoint.stats()["requests"]
     again = run_cli(run_args(endpoint.base_url, db, tmp_path / "out2"), cwd=tmp_path)
-    assert again.returncode == 0, again.stderr
-    assert endpoint.stats()["requests"] - before == n_errors
-    assert len([r for r in requests(db) if r["model"] == "echo"]) == 160
+    finished(again)
+    assert endpoint.stats()["requests"] == before
     assert results(tmp_path / "out2")["scores"] == data["scores"]
 
 
@@ -176,8 +187,7 @@ def test_forced_temperature_overrides_every_category(tmp_path: Path, endpoint_pr
     args = run_args(
         endpoint.base_url, db, tmp_path / "o", "--temperature", "0.3", "--tasks", "writing,math"
     )
-    result = run_cli(args, cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
+    finished(run_cli(args, cwd=tmp_path))
     temperatures = Counter(
         r["settings"]["temperature"] for r in requests(db) if r["model"] == "echo"
     )
@@ -231,8 +241,7 @@ def test_pairwise_plays_both_orders_and_counts_as_show_result(
     run_ids = {}
     for model in ("echo", "fixed", "other"):
         out = tmp_path / model
-        done = run_cli(run_args(endpoint.base_url, db, out, model=model), cwd=tmp_path)
-        assert done.returncode == 0, done.stderr
+        finished(run_cli(run_args(endpoint.base_url, db, out, model=model), cwd=tmp_path))
         run_ids[model] = results(out)["run_id"]
     answers = {
         run_ids["echo"]: {q: list(v["turns"]) for q, v in fc.questions().items()},
@@ -306,7 +315,7 @@ def test_show_export_compare_and_report_read_mt_bench_runs(
             run_args(endpoint.base_url, db, out, "--tasks", "writing,coding", model=model),
             cwd=tmp_path,
         )
-        assert done.returncode == 0, done.stderr
+        finished(done)
         ids.append(results(out)["run_id"])
     shown = run_cli(["show", ids[0], "--db", str(db)], cwd=tmp_path)
     assert shown.returncode == 0, shown.stderr

@@ -34,7 +34,7 @@ MAIN = [
 ]
 
 
-MT_BENCH_VERDICTS = ["Rating: [[8]]", "Rating: [[4.5]]", "[[2]]", "Rating: [[10]]", "none"]
+MT_BENCH_VERDICTS = ["Rating: [[8]]", "Rating: [[4.5]]", "[[2]]", "Rating: [[10]]", "Score: [7]"]
 
 
 def endpoint_config(tmp_path: Path, **extra: Any) -> dict[str, Any]:
@@ -276,14 +276,7 @@ def test_transient_faults_are_retried_and_results_unchanged(
     a = json.loads((tmp_path / "a/results.json").read_text())
     b = json.loads((tmp_path / "b/results.json").read_text())
     assert b["scores"] == a["scores"]
-    # No fault survives as an error; the only errors are the scripted judge's replies
-    # without a verdict (MT-Bench), the same in both runs.
-    assert all(t["n_turn_errors"] == 0 for t in b["tasks"].values())
-    assert {k: v["n_errors"] for k, v in b["tasks"].items()} == {
-        k: v["n_errors"] for k, v in a["tasks"].items()
-    }
-    if benchmark == "mt-eval":
-        assert all(t["n_errors"] == 0 for t in b["tasks"].values())
+    assert all(t["n_errors"] == 0 for t in b["tasks"].values())
 
 
 @pytest.mark.parametrize(
