@@ -57,6 +57,7 @@ class Scenario:
 
     name: str
     tasks: str = "main"
+    benchmark: str = "mt-eval"
     latency_s: float = 0.2
     per_token_s: float = 0.0
     capacity: int | None = 64
@@ -103,6 +104,7 @@ def _env() -> dict[str, str]:
     # This process builds the replay map too, so it needs the data as well.
     os.environ.setdefault("MTEVAL_DATA_DIR", str(shared / "mt-eval"))
     os.environ.setdefault("NLTK_DATA", str(shared / "nltk_data"))
+    os.environ.setdefault("MTBENCH101_DATA_DIR", str(shared / "mt-bench-101"))
     env = dict(os.environ)
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "OPENAI_API_KEY"):
         env.pop(name, None)
@@ -110,19 +112,19 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _reference_replies(tasks: str) -> dict[str, str]:
+def _reference_replies(tasks: str, benchmark: str = "mt-eval") -> dict[str, str]:
     """sha256(user message) -> reply, for a mock model replaying the reference replies.
 
     A newline is appended to each reference so that the model's own history
     differs from the gold history, as with a real model; otherwise the gold
     settings would repeat the own-history requests and be answered from cache.
     """
-    from mteval.benchmarks.mt_eval import SourceFiles
-    from mteval.benchmarks.mt_eval.tasks import resolve_tasks
+    from mteval.benchmarks import get_benchmark
 
-    sources = SourceFiles()
+    bench = get_benchmark(benchmark)
+    sources = bench.load_sources(None)
     replies: dict[str, str] = {}
-    for spec in resolve_tasks(tasks):
+    for spec in bench.resolve_tasks(tasks):
         for dialogue in spec.load(sources).dialogues:
             for turn in dialogue.turns:
                 if turn.do_inference and turn.reference.strip():
@@ -141,14 +143,22 @@ def _pin(cores: set[int]) -> Any:
     return apply
 
 
+JUDGES: dict[str, dict[str, Any]] = {
+    # Verdict formats other than MT-Eval's JSON: the scripted judge answers in the benchmark's.
+    "mt-bench-101": {"kind": "choice", "replies": ["Rating: [[7]]", "Rating: [[4]]"]},
+}
+
+
 def _start_endpoint(workdir: Path, scenario: Scenario, env: dict[str, str]) -> tuple[Any, str]:
     replies = workdir / "replies.json"
-    replies.write_text(json.dumps(_reference_replies(scenario.tasks)), encoding="utf-8")
+    replies.write_text(
+        json.dumps(_reference_replies(scenario.tasks, scenario.benchmark)), encoding="utf-8"
+    )
     config = {
         "models": {
             # Questions with no reference (global instructions) get a short reply.
             "model": {"kind": "replay", "path": str(replies), "fallback": "A short answer."},
-            "judge": {"kind": "judge"},
+            "judge": JUDGES.get(scenario.benchmark, {"kind": "judge"}),
         },
         "latency_s": scenario.latency_s,
         "per_token_s": scenario.per_token_s,
@@ -188,6 +198,8 @@ def _run_mteval(
         "-m",
         "mteval.cli",
         "run",
+        "--benchmark",
+        scenario.benchmark,
         "--model",
         "openai/model",
         "--model-base-url",
@@ -241,10 +253,12 @@ def _body_key(request: dict[str, Any]) -> str:
 
 
 def _lower_bound(
-    db: Path, log: list[dict[str, Any]], capacity: int | None
+    db: Path, log: list[dict[str, Any]], capacity: int | None, benchmark: str = "mt-eval"
 ) -> tuple[float, float, float]:
     """(lower bound, longest chain, total service / C) from the store and the log."""
-    from mteval.benchmarks.mt_eval.tasks import TASKS
+    from mteval.benchmarks import get_benchmark
+
+    TASKS = get_benchmark(benchmark).tasks  # noqa: N806
 
     service: dict[str, float] = {}
     for entry in log:
@@ -312,7 +326,9 @@ def measure(scenario: Scenario, *, keep: Path | None = None) -> Measurement:
         log = _read_log(workdir / "requests.jsonl")
         # The rerun sends nothing (the cache answers); the log is the first run's.
         first = log
-        bound, chain, spread = _lower_bound(workdir / "mteval.db", first, scenario.capacity)
+        bound, chain, spread = _lower_bound(
+            workdir / "mteval.db", first, scenario.capacity, scenario.benchmark
+        )
         arrivals = [e["arrival"] for e in first]
         ends = [e["end"] for e in first]
         span = max(ends) - min(arrivals) if first else 0.0
@@ -322,7 +338,9 @@ def measure(scenario: Scenario, *, keep: Path | None = None) -> Measurement:
         used = _concurrency_used(workdir / "out-first" / "results.json")
         return Measurement(
             scenario=scenario.name,
-            tasks=scenario.tasks,
+            tasks=scenario.tasks
+            if scenario.benchmark == "mt-eval"
+            else f"{scenario.benchmark}: {scenario.tasks}",
             latency_ms=scenario.latency_s * 1000,
             per_token_ms=scenario.per_token_s * 1000,
             capacity=str(scenario.capacity) if scenario.capacity else "unlimited",
@@ -428,6 +446,16 @@ SUITE = [
         max_connections=32,
         one_core=True,
     ),
+    # MT-Bench-101 under golden history: every evaluated turn is independent, so all
+    # 3,615 answers (and each one's judgment right after it) can be in flight at once.
+    Scenario(
+        name="MT-Bench-101, C=64",
+        benchmark="mt-bench-101",
+        tasks="all",
+        latency_s=0.2,
+        capacity=64,
+        max_connections=64,
+    ),
     Scenario(
         name="all tasks + cached rerun",
         tasks="all",
@@ -516,6 +544,7 @@ def main(argv: list[str] | None = None) -> None:
         help="write the table to docs/ (rows of scenarios not run now are kept)",
     )
     parser.add_argument("--tasks", default="main")
+    parser.add_argument("--benchmark", default="mt-eval", help="the benchmark to run")
     parser.add_argument("--latency", type=float, default=0.2, help="seconds per request")
     parser.add_argument("--per-token", type=float, default=0.0, help="seconds per output token")
     parser.add_argument("--capacity", type=int, default=64, help="endpoint slots (0: unlimited)")
@@ -539,6 +568,7 @@ def main(argv: list[str] | None = None) -> None:
             Scenario(
                 name="custom",
                 tasks=args.tasks,
+                benchmark=args.benchmark,
                 latency_s=args.latency,
                 per_token_s=args.per_token,
                 capacity=capacity,

@@ -495,6 +495,14 @@ def run_command(
     limit: Annotated[
         int | None, typer.Option(help="Only the first N dialogues of each task.")
     ] = None,
+    history: Annotated[
+        str | None,
+        typer.Option(
+            help="Whose replies are the history: own (the model's earlier replies) or gold "
+            "(the reference replies), through each task's variant (default: the benchmark's "
+            "protocol; MT-Bench-101: gold, --history own plays its dialogues the model's way)."
+        ),
+    ] = None,
     max_connections: Annotated[
         int | None,
         typer.Option(
@@ -590,6 +598,7 @@ def run_command(
                 BENCHMARK_DEFAULT if system_message is None else (system_message or None)
             ),
             limit=limit,
+            history=history,
             max_connections=max_connections,
             judge_max_connections=judge_max_connections,
             adaptive=adaptive,

@@ -558,6 +558,7 @@ def build_config(
     timeout_s: float = 300.0,
     retry: RetrySettings | None = None,
     adaptive: bool = True,
+    history: str | None = None,
 ) -> RunConfig:
     """Build a :class:`RunConfig` from CLI-style options (see :func:`evaluate`).
 
@@ -567,12 +568,19 @@ def build_config(
     per-category temperatures). Requests carry the benchmark's seed (MT-Eval 111,
     MT-Bench none).
 
+    ``history`` (``own`` or ``gold``) plays the selected tasks with that history,
+    through each task's registered variant (MT-Eval's ``*_gold`` tasks,
+    MT-Bench-101's ``*_own`` tasks).
+
     Raises:
         ConfigError: Unknown benchmark or bad limits.
-        TaskNotFoundError: A task or group the benchmark does not have.
+        TaskNotFoundError: A task or group the benchmark does not have, or a task
+            without a variant for ``history``.
     """
     bench: Benchmark = get_benchmark(benchmark)
     specs = bench.resolve_tasks(bench.default_tasks if isinstance(tasks, _Default) else tasks)
+    if history is not None:
+        specs = bench.with_history(specs, history)
     if isinstance(judge, _Default):
         judge = bench.default_judge
     if isinstance(system_message, _Default):

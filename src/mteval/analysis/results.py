@@ -250,6 +250,13 @@ def results_from_records(
             judgments_by_task.get(name, []),
         )
     scores = compute_scores(meta.score_table, judgments_by_task)
+    # A task scored another way than the mean of its turns (MT-Bench-101: each
+    # dialogue's minimum) reports its own column's value as its score.
+    for column in meta.score_table.columns:
+        if column.reduce != "mean" and len(column.tasks) == 1 and column.turn_index is None:
+            name = column.tasks[0]
+            if name in tasks:
+                tasks[name] = tasks[name].model_copy(update={"score": scores.get(column.key)})
     usage = dict(run.summary.get("usage", {})) if run.summary else {}
     if not usage:
         usage = _usage_from_records(turns_by_task)

@@ -416,6 +416,10 @@ class ScoreColumn(BaseModel):
             dialogue's minimum over its scored turns, then the mean over
             dialogues, as MT-Bench-101 scores a dialogue).
         of: Keys of earlier columns whose available values it averages.
+        digits: Report the value rounded with Python's ``round(value, digits)``, as a
+            benchmark's reference code reports it (None: unrounded). Columns
+            averaging it (``of``) use the rounded value; keep an unrounded twin
+            column when the unrounded value matters.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -426,6 +430,7 @@ class ScoreColumn(BaseModel):
     turn_index: int | None = None
     reduce: Literal["mean", "dialogue_min"] = "mean"
     of: tuple[str, ...] = ()
+    digits: int | None = None
 
 
 class ScoreTable(BaseModel):
@@ -562,6 +567,8 @@ class Benchmark:
             spent or recorded, what the run will need (e.g. judge templates).
         headline_title: Title of the headline table ``mteval run``/``show`` print.
         headline_labels: Score key -> column label of that table, in display order.
+        headline_groups: Group label -> the score keys it spans in that table (a
+            header row over the labels in reports), e.g. MT-Bench-101's three tiers.
         report: Optional report hooks (benchmark-defined object).
         audit: What it offers ``mteval judge-audit`` (:class:`AuditHooks`;
             MT-Eval's: ``mt_eval.tasks.audit``), or None.
@@ -591,6 +598,7 @@ class Benchmark:
     prepare: Callable[..., None] | None = None
     headline_title: str = ""
     headline_labels: Mapping[str, str] = field(default_factory=dict)
+    headline_groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     report: Any = None
     audit: AuditHooks | None = None
     pairwise: Callable[..., Awaitable[PairwiseResult]] | None = None
@@ -614,6 +622,44 @@ class Benchmark:
                 f"unknown task {name!r}: use one of {', '.join(self.tasks)}, or a group: "
                 f"{', '.join(self.groups)}"
             ) from None
+
+    def with_history(self, specs: Sequence[TaskSpec], history: str) -> tuple[TaskSpec, ...]:
+        """The same tasks played with another history (``--history``): each spec's variant.
+
+        A task already played with ``history`` stays; another is replaced by the
+        registered variant of the same base task with that history.
+
+        Args:
+            specs: The selected tasks.
+            history: ``own`` or ``gold`` (or a protocol name the benchmark's tasks use).
+
+        Raises:
+            TaskNotFoundError: A task has no variant with that history.
+        """
+        chosen: dict[str, TaskSpec] = {}
+        for spec in specs:
+            if spec.history == history:
+                chosen.setdefault(spec.name, spec)
+                continue
+            base = spec.base or spec.name
+            match = next(
+                (
+                    t
+                    for t in self.tasks.values()
+                    if t.history == history and (t.base or t.name) == base
+                ),
+                None,
+            )
+            if match is None:
+                having = sorted(
+                    {t.base or t.name for t in self.tasks.values() if t.history == history}
+                )
+                raise TaskNotFoundError(
+                    f"task {spec.name} has no variant played with {history!r} history"
+                    + (f" (tasks that have one: {', '.join(having)})" if having else "")
+                )
+            chosen.setdefault(match.name, match)
+        return tuple(spec for name, spec in self.tasks.items() if name in chosen)
 
     def resolve_tasks(self, selection: str | Sequence[str]) -> tuple[TaskSpec, ...]:
         """Turn a ``--tasks`` selection into task specs, in registry order, without duplicates.

@@ -11,12 +11,20 @@ from __future__ import annotations
 import re
 import time
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
+
 from mteval._version import __version__
-from mteval.analysis.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED, Bootstrap, Estimate
+from mteval.analysis.bootstrap import (
+    DEFAULT_RESAMPLES,
+    DEFAULT_SEED,
+    Bootstrap,
+    Estimate,
+    make_sample,
+)
 from mteval.analysis.compare import DEFAULT_PERMUTATIONS, Comparison, compare_runs
 from mteval.analysis.curves import Curve, distance_curves, per_turn_curves
 from mteval.analysis.results import Results, TaskResult, load_results, run_meta
@@ -31,6 +39,7 @@ from mteval.analysis.tables import (
     gold_vs_own_table,
     irrelevant_context_table,
     multi_turn_table,
+    resampling_key,
     single_vs_multi_table,
     task_sample,
     task_scores,
@@ -170,6 +179,8 @@ class Report:
             intervals (every benchmark other than MT-Eval, whose main table is
             :attr:`multi_turn`).
         headline_labels: Score key -> column heading, in display order.
+        headline_groups: Column groups over the headline table: (group label, number
+            of columns it spans), in column order ("" over ungrouped columns).
         figures: The benchmark's own figures: (title, inline SVG).
     """
 
@@ -190,6 +201,7 @@ class Report:
     title: str = "MT-Eval"
     headline: list[HeadlineRow] = field(default_factory=list)
     headline_labels: dict[str, str] = field(default_factory=dict)
+    headline_groups: list[tuple[str, int]] = field(default_factory=list)
     figures: list[tuple[str, str]] = field(default_factory=list)
     n_resamples: int = DEFAULT_RESAMPLES
     n_permutations: int = DEFAULT_PERMUTATIONS
@@ -346,28 +358,81 @@ def _latest_audits(store: RunStore, entries: Sequence[RunEntry]) -> dict[str, di
 
 
 def _headline(store: RunStore, entry: RunEntry, boot: Bootstrap) -> HeadlineRow:
-    """The run's stored score table, each pooling column with its bootstrap interval."""
+    """The run's stored score table, every column with its bootstrap interval.
+
+    Dialogues are resampled within each task. A pooling column's replicates pool
+    its turns (``mean``) or its dialogues' minima (``dialogue_min``); an average
+    of columns (``of``) averages, in each replicate, the columns it averages.
+    """
     table = run_meta(store.get_run(entry.run_id)).score_table
     estimates: dict[str, Estimate] = {}
+    replicates: dict[str, Any] = {}
     for column in table.columns:
         value = entry.results.scores.get(column.key)
-        if column.of or column.reduce != "mean":
+        if column.of:
+            parts = [replicates[k] for k in column.of if k in replicates]
+            tasks = tuple(t for k in column.of for t in estimates.get(k, Estimate(None)).tasks)
+            if value is None or not parts or not boot.n_resamples:
+                estimates[column.key] = Estimate(value=value, tasks=tasks)
+                continue
+            with np.errstate(invalid="ignore"):
+                reps = np.nanmean(np.stack(parts, axis=1), axis=1)
+            replicates[column.key] = reps
+            estimates[column.key] = boot.scalar(
+                value,
+                reps,
+                n_dialogues=sum(estimates[k].n_dialogues for k in column.of if k in estimates),
+                tasks=tasks,
+            )
+            continue
+        samples = []
+        for task in column.tasks:
+            turns = [
+                t
+                for t in entry.scores.turns(task)
+                if column.turn_index is None or t.turn_index == column.turn_index
+            ]
+            if column.reduce == "dialogue_min":
+                minima: dict[str, float] = {}
+                for t in turns:
+                    minima[t.dialogue_id] = min(minima.get(t.dialogue_id, t.score), t.score)
+                samples.append(
+                    make_sample(
+                        resampling_key(task),
+                        ((d, 0, score) for d, score in minima.items()),
+                        columns=(0,),
+                        tasks=(task,),
+                    )
+                )
+            else:
+                samples.append(task_sample(entry.scores, task, turns=turns))
+        if not samples or all(s.n_dialogues == 0 for s in samples):
             estimates[column.key] = Estimate(value=value, tasks=column.tasks)
             continue
-        samples = [
-            task_sample(
-                entry.scores,
-                task,
-                turns=[
-                    t
-                    for t in entry.scores.turns(task)
-                    if column.turn_index is None or t.turn_index == column.turn_index
-                ],
-            )
-            for task in column.tasks
-        ]
-        estimates[column.key] = boot.estimate(samples)
+        point, reps = boot.pooled(samples)
+        replicates[column.key] = reps[:, 0]
+        estimate = boot.to_estimates(point, reps, samples, tasks=column.tasks)[0]
+        if column.digits is not None:  # reported rounded, as the benchmark reports it
+            estimate = replace(estimate, value=value)
+        estimates[column.key] = estimate
     return HeadlineRow(run_id=entry.run_id, estimates=estimates)
+
+
+def _column_groups(
+    keys: Sequence[str], groups: Mapping[str, Sequence[str]]
+) -> list[tuple[str, int]]:
+    """Runs of consecutive columns in the same group: (group label, span), in column order."""
+    if not groups:
+        return []
+    group_of = {key: label for label, members in groups.items() for key in members}
+    spans: list[tuple[str, int]] = []
+    for key in keys:
+        label = group_of.get(key, "")
+        if spans and spans[-1][0] == label:
+            spans[-1] = (label, spans[-1][1] + 1)
+        else:
+            spans.append((label, 1))
+    return spans
 
 
 def build_report(
@@ -447,6 +512,15 @@ def build_report(
         for other in entries[1:]
     ]
     headline = [_headline(store, e, boot) for e in entries] if benchmark.name != "mt-eval" else []
+    # A task scored another way than the mean of its turns (each dialogue's minimum)
+    # shows its own headline column's estimate in the task table.
+    for row in headline:
+        table = run_meta(store.get_run(row.run_id)).score_table
+        for column in table.columns:
+            if column.reduce != "mean" and len(column.tasks) == 1 and column.turn_index is None:
+                estimate = row.estimates.get(column.key)
+                if estimate is not None and column.tasks[0] in scores[row.run_id]:
+                    scores[row.run_id][column.tasks[0]] = estimate
     labels_by_key = dict(benchmark.headline_labels)
     if headline:
         for key in headline[0].estimates:
@@ -454,16 +528,25 @@ def build_report(
         labels_by_key = {k: v for k, v in labels_by_key.items() if k in headline[0].estimates}
     figures: list[tuple[str, str]] = []
     draw = getattr(benchmark.report, "figures", None)
-    if draw is not None and headline:
+    draw_intervals = getattr(benchmark.report, "interval_figures", None)
+    if (draw is not None or draw_intervals is not None) and headline:
         from mteval.report.figures import run_styles
 
         styles = run_styles({e.run_id: e.label for e in entries})
-        figures = list(draw([(styles[e.run_id], dict(e.results.scores)) for e in entries]))
+        if draw is not None:
+            figures += list(draw([(styles[e.run_id], dict(e.results.scores)) for e in entries]))
+        if draw_intervals is not None:
+            # The headline's estimates: each score with its bootstrap interval.
+            figures += list(
+                draw_intervals([(styles[row.run_id], row.estimates) for row in headline])
+            )
+    groups = _column_groups(list(labels_by_key), benchmark.headline_groups)
     return Report(
         benchmark=benchmark.name,
         title=benchmark.title,
         headline=headline,
         headline_labels=labels_by_key,
+        headline_groups=groups,
         figures=figures,
         runs=entries,
         multi_turn=multi_turn_table(runs, bootstrap=boot),

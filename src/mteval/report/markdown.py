@@ -511,6 +511,14 @@ def _generic_sections(report: Report, labels: dict[str, str]) -> list[str]:
         ),
         "",
     ]
+    if report.headline_groups:
+        spans, start = [], 0
+        for group, span in report.headline_groups:
+            heads = [report.headline_labels[k] for k in keys[start : start + span]]
+            if group:
+                spans.append(f"{group}: {', '.join(heads)}")
+            start += span
+        parts += ["Columns by group — " + "; ".join(spans) + ".", ""]
     if report.figures:
         parts += [f"Figures in `report.html`: {', '.join(t for t, _ in report.figures)}.", ""]
     parts += [f"## {SECTION_TITLES['tasks']}", "", *_task_rows(report, labels)]

@@ -63,12 +63,16 @@ def compute_scores(
     """
     scores: dict[str, float | None] = {}
     for column in table.columns:
+        value: float | None
         if column.of:
             present = [v for key in column.of if (v := scores.get(key)) is not None]
-            scores[column.key] = sum(present) / len(present) if present else None
+            value = sum(present) / len(present) if present else None
         else:
             values = column_values(column, judgments_by_task)
-            scores[column.key] = sum(values) / len(values) if values else None
+            value = sum(values) / len(values) if values else None
+        if value is not None and column.digits is not None:
+            value = round(value, column.digits)
+        scores[column.key] = value
     return scores
 
 
