@@ -10,6 +10,7 @@ import pytest
 
 from mteval_test_support import (
     DATA_DIR,
+    MTBENCH101_DIR,
     MTBENCH_DIR,
     NLTK_DIR,
     PROXY_VARS,
@@ -35,6 +36,7 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("MTEVAL_DATA_DIR", str(DATA_DIR))
     monkeypatch.setenv("NLTK_DATA", str(NLTK_DIR))
     monkeypatch.setenv("MTBENCH_DATA_DIR", str(MTBENCH_DIR))
+    monkeypatch.setenv("MTBENCH101_DATA_DIR", str(MTBENCH101_DIR))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
     monkeypatch.delenv("MTEVAL_VERIFY_DATA", raising=False)
 

@@ -21,11 +21,15 @@ SHARED = Path(os.environ.get("MTEVAL_SHARED_DIR") or REPO.parent / "shared").abs
 DATA_DIR = Path(os.environ.get("MTEVAL_DATA_DIR") or SHARED / "mt-eval").absolute()
 NLTK_DIR = Path(os.environ.get("NLTK_DATA") or SHARED / "nltk_data").absolute()
 MTBENCH_DIR = Path(os.environ.get("MTBENCH_DATA_DIR") or SHARED / "mt-bench").absolute()
+MTBENCH101_DIR = Path(
+    os.environ.get("MTBENCH101_DATA_DIR") or SHARED / "mt-bench-101"
+).absolute()
 
 # Set before any test module imports NLTK or mteval.
 os.environ["MTEVAL_DATA_DIR"] = str(DATA_DIR)
 os.environ["NLTK_DATA"] = str(NLTK_DIR)
 os.environ["MTBENCH_DATA_DIR"] = str(MTBENCH_DIR)
+os.environ["MTBENCH101_DATA_DIR"] = str(MTBENCH101_DIR)
 
 SECRET_VARS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID")
 PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
@@ -37,6 +41,7 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     env["MTEVAL_DATA_DIR"] = str(DATA_DIR)
     env["NLTK_DATA"] = str(NLTK_DIR)
     env["MTBENCH_DATA_DIR"] = str(MTBENCH_DIR)
+    env["MTBENCH101_DATA_DIR"] = str(MTBENCH101_DIR)
     env["PYTHONUNBUFFERED"] = "1"
     env.update(extra)
     return env

@@ -35,6 +35,7 @@ MAIN = [
 
 
 MT_BENCH_VERDICTS = ["Rating: [[8]]", "Rating: [[4.5]]", "[[2]]", "Rating: [[10]]", "Score: [7]"]
+MT_BENCH_101_VERDICTS = ["Rating: [[7]]", "See [3]. Rating: [[9]]", "Rating: [[5]]", "[[10]]"]
 
 
 def endpoint_config(tmp_path: Path, **extra: Any) -> dict[str, Any]:
@@ -44,6 +45,7 @@ def endpoint_config(tmp_path: Path, **extra: Any) -> dict[str, Any]:
         "models": {
             "judge": {"kind": "judge"},
             "mt-bench-judge": {"kind": "choice", "replies": MT_BENCH_VERDICTS},
+            "mt-bench-101-judge": {"kind": "choice", "replies": MT_BENCH_101_VERDICTS},
             "replay": {"kind": "replay", "path": str(replies), "fallback": "I don't know."},
             "echo": {"kind": "echo"},
         }
@@ -56,6 +58,7 @@ BENCHMARK_RUNS = {
     # benchmark -> (its flags, its judge on the scripted endpoint)
     "mt-eval": ((), "judge"),
     "mt-bench": (("--benchmark", "mt-bench"), "mt-bench-judge"),
+    "mt-bench-101": (("--benchmark", "mt-bench-101"), "mt-bench-101-judge"),
 }
 
 
@@ -169,11 +172,15 @@ def _counts_by_key(endpoint: Any) -> dict[str, int]:
 KILL_TASKS = {
     "mt-eval": ("--tasks", "refinement_multi,follow-up_multi,recollection_multi_global-inst"),
     "mt-bench": ("--tasks", "writing,math,coding,stem"),
+    "mt-bench-101": ("--tasks", "CM,MR,IC,PI"),  # 74 evaluated turns
 }
+# Kill once a third or so of the requests are stored, well before the end:
+# (completions stored before the kill, at most) per benchmark.
+KILL_AT = {"mt-eval": (60, 300), "mt-bench": (30, 90), "mt-bench-101": (40, 130)}
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("benchmark", ["mt-eval", "mt-bench"])
+@pytest.mark.parametrize("benchmark", ["mt-eval", "mt-bench", "mt-bench-101"])
 def test_killed_run_resumes_to_identical_results_without_resending(
     tmp_path: Path, endpoint_process: Any, benchmark: str
 ) -> None:
@@ -206,8 +213,7 @@ def test_killed_run_resumes_to_identical_results_without_resending(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    # Kill once a third or so of the requests are stored (MT-Eval ~200, MT-Bench 96).
-    kill_at = 60 if benchmark == "mt-eval" else 30
+    kill_at, most = KILL_AT[benchmark]
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if db.exists():
@@ -222,7 +228,7 @@ def test_killed_run_resumes_to_identical_results_without_resending(
     before_kill = [
         json.loads(zlib.decompress(r)) for (r,) in stored(db, "SELECT request FROM completions")
     ]
-    assert kill_at <= len(before_kill) < (300 if benchmark == "mt-eval" else 90), "killed mid-run"
+    assert kill_at <= len(before_kill) < most, "killed mid-run"
 
     resumed = run_cli(
         run_args(endpoint.base_url, db, tmp_path / "resumed", *extra, benchmark=benchmark),
@@ -244,10 +250,11 @@ def test_killed_run_resumes_to_identical_results_without_resending(
 FAULT_TASKS = {
     "mt-eval": ("--tasks", "refinement_multi,recollection_multi_cls", "--limit", "2"),
     "mt-bench": ("--tasks", "roleplay,reasoning", "--limit", "4"),
+    "mt-bench-101": ("--tasks", "SI,GR", "--limit", "3"),
 }
 
 
-@pytest.mark.parametrize("benchmark", ["mt-eval", "mt-bench"])
+@pytest.mark.parametrize("benchmark", ["mt-eval", "mt-bench", "mt-bench-101"])
 def test_transient_faults_are_retried_and_results_unchanged(
     tmp_path: Path, endpoint_process: Any, benchmark: str
 ) -> None:
@@ -344,6 +351,20 @@ def test_transient_faults_are_retried_and_results_unchanged(
                 "no-such-folder",
             ],
             "question.jsonl not found",
+        ),
+        (
+            [
+                "run",
+                "--benchmark",
+                "mt-bench-101",
+                "--model",
+                "openai/m",
+                "--model-base-url",
+                "http://x/v1",
+                "--data-dir",
+                "no-such-folder",
+            ],
+            "mtbench101.jsonl not found",
         ),
         (
             [

@@ -50,6 +50,7 @@ __all__ = [
 REGISTRY: dict[str, str] = {
     "mt-eval": "mteval.benchmarks.mt_eval",
     "mt-bench": "mteval.benchmarks.mt_bench",
+    "mt-bench-101": "mteval.benchmarks.mt_bench_101",
 }
 """Benchmark name -> the package that defines ``BENCHMARK`` (imported on first use)."""
 

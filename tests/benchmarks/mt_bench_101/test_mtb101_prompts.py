@@ -6,8 +6,8 @@ import hashlib
 import re
 
 import pytest
-from _mtb101_helpers import MTB101_FILE, oracle_items, oracle_judge_message, read_rows
 
+from mt_bench_101_opencompass import MTB101_FILE, oracle_items, oracle_judge_message, read_rows
 from mteval.benchmarks.mt_bench_101 import (
     TASKS,
     evaluated_turns,

@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from _mtb101_helpers import MTB101_DIR, MTB101_FILE
 
+from mt_bench_101_opencompass import MTB101_DIR, MTB101_FILE
 from mteval.benchmarks.mt_bench_101 import TASKS, evaluated_indices, load_dialogues
 from mteval.benchmarks.mt_bench_101 import source as src
 from mteval.errors import DataFileError, DataNotFoundError, DownloadError
@@ -36,25 +36,25 @@ def test_loads_the_papers_counts() -> None:
 
 def test_explicit_folder_wins_over_the_environment(tmp_path: Path) -> None:
     env = {src.DATA_DIR_ENV: str(tmp_path / "elsewhere")}
-    assert src.resolve_data_file(MTB101_DIR, environ=env, download=False) == MTB101_FILE
+    assert src.data_file(MTB101_DIR, environ=env, download=False) == MTB101_FILE
 
 
 def test_environment_variable_is_used() -> None:
     env = {src.DATA_DIR_ENV: str(MTB101_DIR)}
-    assert src.resolve_data_file(environ=env, download=False) == MTB101_FILE
+    assert src.data_file(environ=env, download=False) == MTB101_FILE
 
 
 def test_folder_without_the_file_names_it_and_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(DataNotFoundError) as info:
-        src.resolve_data_file(tmp_path, environ={}, download=False)
+        src.data_file(tmp_path, environ={}, download=False)
     message = str(info.value)
     assert str(tmp_path / "mtbench101.jsonl") in message
-    assert "MTBENCH101_DATA_DIR" in message and "--data-dir" in message
+    assert "MTBENCH101_DATA_DIR" in message
 
 
 def test_missing_everywhere_without_download_says_what_to_do() -> None:
     with pytest.raises(DataNotFoundError, match="MTBENCH101_DATA_DIR"):
-        src.resolve_data_file(environ={}, download=False)
+        src.data_file(environ={}, download=False)
 
 
 class _FileServer:
@@ -85,7 +85,10 @@ class _FileServer:
 @pytest.fixture(scope="module")
 def server() -> Iterator[_FileServer]:
     good = MTB101_FILE.read_bytes()
-    files = {"/good.jsonl": good, "/edited.jsonl": good.replace(b"Human", b"Humam", 1)}
+    files = {
+        "/good/mtbench101.jsonl": good,
+        "/edited/mtbench101.jsonl": good.replace(b"Human", b"Humam", 1),
+    }
     running = _FileServer(files)
     yield running
     running.httpd.shutdown()
@@ -93,25 +96,26 @@ def server() -> Iterator[_FileServer]:
 
 
 def test_missing_data_is_downloaded_verified_into_the_cache(server: _FileServer) -> None:
-    path = src.resolve_data_file(environ={src.DATA_URL_ENV: server.url("/good.jsonl")})
-    assert path == src.default_cache_dir() / "mtbench101.jsonl"
+    env = {src.DATA_URL_ENV: server.url("/good")}
+    path = src.data_file(environ=env)
+    assert path == src.SOURCE.default_cache_dir() / "mtbench101.jsonl"
     assert path.read_bytes() == MTB101_FILE.read_bytes()
     hits = len(server.hits)
-    assert src.resolve_data_file(environ={src.DATA_URL_ENV: server.url("/good.jsonl")}) == path
+    assert src.data_file(environ=env) == path
     assert len(server.hits) == hits  # found in the cache: nothing downloaded
 
 
 @pytest.mark.parametrize(
-    ("path", "expected"),
-    [("/edited.jsonl", "does not match the pinned checksum"), ("/absent.jsonl", "HTTP 404")],
+    ("base", "expected"),
+    [("/edited", "does not match the pinned checksum"), ("/absent", "HTTP 404")],
 )
 def test_bad_downloads_fail_clearly_and_leave_nothing(
-    server: _FileServer, tmp_path: Path, path: str, expected: str
+    server: _FileServer, tmp_path: Path, base: str, expected: str
 ) -> None:
     dest = tmp_path / "data"
     with pytest.raises(DownloadError, match=expected):
-        src.fetch_data(dest, url=server.url(path))
-    assert not dest.exists() or not any(dest.iterdir())
+        src.SOURCE.fetch(dest, url=server.url(base))
+    assert not dest.exists()
 
 
 def _write(tmp_path: Path, rows: list[object], *, raw_line: str | None = None) -> Path:

@@ -25,6 +25,7 @@ inputs per turn), :mod:`.rubrics` and :mod:`.prompts` (the judge message),
 
 from __future__ import annotations
 
+from .benchmark import BENCHMARK
 from .parse import parse_rating
 from .prompts import judge_message, prompt_template, system_prompt
 from .protocol import (
@@ -36,15 +37,17 @@ from .protocol import (
     reference_text,
 )
 from .scores import Mtb101Scores, TaskScore, TurnVerdict, aggregate
-from .source import Mtb101Dialogue, load_dialogues, resolve_data_file
+from .source import SOURCE, Mtb101Dialogue, data_file, load_dialogues
 from .taxonomy import ABILITIES, REFERENCE_TASKS, SKIP_FIRST_TASKS, TASK_NAMES, TASKS, TIERS
 
 __all__ = [
     "ABILITIES",
+    "BENCHMARK",
     "REFERENCE_TASKS",
     "SKIP_FIRST_TASKS",
     "TASKS",
     "TASK_NAMES",
+    "SOURCE",
     "TIERS",
     "EvaluatedTurn",
     "Mtb101Dialogue",
@@ -52,6 +55,7 @@ __all__ = [
     "TaskScore",
     "TurnVerdict",
     "aggregate",
+    "data_file",
     "evaluated_indices",
     "evaluated_turns",
     "judge_history",
@@ -61,6 +65,5 @@ __all__ = [
     "parse_rating",
     "prompt_template",
     "reference_text",
-    "resolve_data_file",
     "system_prompt",
 ]

@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 
 from mteval.analysis.bootstrap import Bootstrap, Estimate, make_sample
 
-from .taxonomy import ABILITIES, TASK_NAMES, TASKS, TIERS, ability_of, tier_of
+from .taxonomy import ABILITIES, TASK_NAMES, TASKS, TIERS, tier_of
 
 __all__ = [
     "FILE_ORDER",
@@ -151,12 +151,16 @@ def abilities_markdown(runs: Sequence[tuple[str, Mtb101Estimates]]) -> str:
 
 
 def abilities_figure(
-    runs: Sequence[tuple[str, Mtb101Estimates]], *, name: str = "fig-mt-bench-101"
+    runs: Sequence[tuple[str, Mtb101Estimates]],
+    *,
+    colors: Sequence[str] | None = None,
+    name: str = "fig-mt-bench-101",
 ) -> str:
     """Grouped bars of the 13 tasks by tier, one bar per run, with 95% CI whiskers (SVG).
 
     Args:
         runs: (label, estimates) per run, in legend order.
+        colors: Each run's colour (default: the report's palette in order).
         name: Salt for the SVG's element ids (unique per page).
     """
     with matplotlib.rc_context({"svg.fonttype": "none", "font.size": 9, "axes.axisbelow": True}):
@@ -180,7 +184,7 @@ def abilities_figure(
         n = max(len(runs), 1)
         width = 0.8 / n
         for k, (label, estimates) in enumerate(runs):
-            color = _PALETTE[k % len(_PALETTE)]
+            color = colors[k] if colors is not None else _PALETTE[k % len(_PALETTE)]
             xs, ys, low, high = [], [], [], []
             for p, task in zip(positions, order, strict=True):
                 e = estimates.tasks.get(task)
@@ -192,7 +196,7 @@ def abilities_figure(
                 high.append(e.high - e.value if e.high is not None else 0.0)
             ax.bar(xs, ys, width=width * 0.92, color=color, label=label.replace("$", r"\$"))
             ax.errorbar(xs, ys, yerr=[low, high], fmt="none", ecolor="#222222", capsize=2)
-        ax.set_xticks(positions, [f"{t}\n{ability_of(t)[:6]}" for t in order], fontsize=7)
+        ax.set_xticks(positions, order, fontsize=8)
         ax.set_xlim(positions[0] - 0.6, positions[-1] + 0.6)
         ax.set_ylim(0, 11)
         ax.set_ylabel("score (1–10)")

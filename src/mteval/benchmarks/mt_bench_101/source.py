@@ -1,12 +1,13 @@
-"""Find, download, verify and read MT-Bench-101's one data file.
+"""Where MT-Bench-101's data comes from, and reading it.
 
 The data is ``data/subjective/mtbench101.jsonl`` of the benchmark's repository
 (``mtbench101/mt-bench-101``) at one pinned commit: 1,388 dialogues, one JSON
 object a line, ``{"task", "id", "history": [{"user", "bot"}, ...]}`` where
-``bot`` is the golden reply. It is never bundled: it is looked up at an
-explicit folder, in ``$MTBENCH101_DATA_DIR``, in the user cache folder, and
-otherwise downloaded into the cache. The file is checked against a pinned
-SHA-256 so a score always comes from the same dialogues.
+``bot`` is the golden reply. It is never bundled. Lookup order
+(:class:`~mteval.data.PinnedSource`): an explicit folder (``--data-dir``),
+``$MTBENCH101_DATA_DIR``, the user cache folder, and otherwise a download of
+the file at the pinned commit into the cache; the file is checked against its
+pinned SHA-256, so a score always comes from the same dialogues.
 """
 
 from __future__ import annotations
@@ -14,17 +15,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
-import urllib.error
-import urllib.request
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
-from mteval.errors import DataFileError, DataNotFoundError, DownloadError
+from mteval.data import PinnedSource
+from mteval.errors import DataFileError
 
 from .taxonomy import SKIP_FIRST_TASKS, TASKS
 
@@ -35,13 +31,12 @@ __all__ = [
     "FILE_NAME",
     "FILE_SHA256",
     "FILE_SIZE",
-    "FILE_URL",
     "REPOSITORY",
+    "REPO_PATH",
+    "SOURCE",
     "Mtb101Dialogue",
-    "default_cache_dir",
-    "fetch_data",
+    "data_file",
     "load_dialogues",
-    "resolve_data_file",
 ]
 
 REPOSITORY = "mtbench101/mt-bench-101"
@@ -50,15 +45,27 @@ REPO_PATH = "data/subjective/mtbench101.jsonl"
 FILE_NAME = "mtbench101.jsonl"
 FILE_SHA256 = "1a1e433acf7e2ef013b5001b60fd8e48bc3e4202460727e25b2ea8575aae7d80"
 FILE_SIZE = 1875440
-FILE_URL = f"https://raw.githubusercontent.com/{REPOSITORY}/{COMMIT}/{REPO_PATH}"
 DATA_DIR_ENV = "MTBENCH101_DATA_DIR"
 DATA_URL_ENV = "MTBENCH101_DATA_URL"
+"""A mirror to download from instead of GitHub: the file is fetched as ``URL/mtbench101.jsonl``."""
 N_DIALOGUES = 1388
 
-_WHAT_TO_DO = (
-    f"set {DATA_DIR_ENV} (or pass --data-dir) to a folder holding {FILE_NAME} from "
-    f"{REPOSITORY} at commit {COMMIT[:12]} ({REPO_PATH}), or run once with internet access"
+SOURCE = PinnedSource(
+    title="MT-Bench-101 data",
+    label="MT-Bench-101",
+    repository=REPOSITORY,
+    commit=COMMIT,
+    files={FILE_NAME: (FILE_SHA256, FILE_SIZE)},
+    env_var=DATA_DIR_ENV,
+    url_env_var=DATA_URL_ENV,
+    cache_name=f"mt-bench-101-{COMMIT[:12]}",
+    raw_url="https://raw.githubusercontent.com/{repository}/{commit}/{path}",
+    remote_paths={FILE_NAME: REPO_PATH},
+    notice="The data is licensed Apache-2.0 by its authors.\n",
+    fetch_command="mteval data fetch --benchmark mt-bench-101",
 )
+"""The data file, pinned (the engine's generic lookup, download and verification)."""
+
 _REFETCH = (
     f"Restore the file ({REPO_PATH} of {REPOSITORY} at commit {COMMIT[:12]}), or delete it "
     "from the cache folder so that mteval downloads it again"
@@ -82,103 +89,24 @@ class Mtb101Dialogue:
     line: int = 0
 
 
-def default_cache_dir() -> Path:
-    """Return the user cache folder where the downloaded file lives."""
-    return Path(platformdirs.user_cache_dir("mteval")) / f"mt-bench-101-{COMMIT[:12]}"
-
-
-def resolve_data_file(
+def data_file(
     path: str | os.PathLike[str] | None = None,
     *,
     download: bool = True,
-    environ: Mapping[str, str] | None = None,
+    environ: Any = None,
 ) -> Path:
-    """Locate ``mtbench101.jsonl``, downloading it into the cache if allowed.
-
-    Lookup order: the folder ``path``; ``$MTBENCH101_DATA_DIR``; the user cache
-    folder; a download into the cache (when ``download`` is true).
+    """Locate ``mtbench101.jsonl`` (see :class:`~mteval.data.PinnedSource`).
 
     Args:
         path: An explicit folder holding the file.
-        download: Whether to download the file when no copy is found.
+        download: Whether to download it when no copy is found.
         environ: The environment to read (defaults to ``os.environ``).
 
-    Returns:
-        The path of the data file.
-
     Raises:
-        DataNotFoundError: An explicit folder lacks the file, or no copy exists and
+        DataNotFoundError: The folder lacks the file, or no copy exists and
             downloading is off or failed.
     """
-    env = os.environ if environ is None else environ
-    for origin, candidate in (("the given path", path), (DATA_DIR_ENV, env.get(DATA_DIR_ENV))):
-        if candidate:
-            root = Path(candidate).expanduser()
-            if not (root / FILE_NAME).is_file():
-                raise DataNotFoundError(
-                    f"{root / FILE_NAME} not found ({origin} points at {root}): " + _WHAT_TO_DO
-                )
-            return root / FILE_NAME
-    cached = default_cache_dir() / FILE_NAME
-    if cached.is_file():
-        return cached
-    if not download:
-        raise DataNotFoundError("the MT-Bench-101 data was not found: " + _WHAT_TO_DO)
-    try:
-        return fetch_data(url=env.get(DATA_URL_ENV))
-    except DownloadError as exc:
-        raise DataNotFoundError(f"the MT-Bench-101 data was not found and {exc}") from exc
-
-
-def fetch_data(
-    dest: Path | None = None, *, url: str | None = None, timeout_s: float = 60.0
-) -> Path:
-    """Download the pinned data file into ``dest`` after checking its SHA-256.
-
-    Nothing is written unless the download verifies, and the file appears
-    atomically (a failed download leaves no partial copy).
-
-    Args:
-        dest: Target folder (default: the user cache folder).
-        url: File URL (default: ``$MTBENCH101_DATA_URL`` or the pinned GitHub URL).
-        timeout_s: Network timeout per read, in seconds.
-
-    Returns:
-        The path of the verified file.
-
-    Raises:
-        DownloadError: The download failed or its content differs from the pin.
-    """
-    folder = default_cache_dir() if dest is None else Path(dest).expanduser()
-    source = url or os.environ.get(DATA_URL_ENV) or FILE_URL
-    request = urllib.request.Request(source, headers={"User-Agent": "mteval"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout_s) as response:
-            payload = bytes(response.read())
-    except urllib.error.HTTPError as exc:
-        raise DownloadError(
-            f"downloading {source} failed with HTTP {exc.code}: " + _WHAT_TO_DO
-        ) from exc
-    except (urllib.error.URLError, OSError, TimeoutError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise DownloadError(f"downloading {source} failed ({reason}): " + _WHAT_TO_DO) from exc
-    got = hashlib.sha256(payload).hexdigest()
-    if got != FILE_SHA256:
-        raise DownloadError(
-            f"{source} does not match the pinned checksum (sha256 {got[:12]}..., expected "
-            f"{FILE_SHA256[:12]}...): the download is corrupt or not the pinned commit; "
-            "retry, or " + _WHAT_TO_DO
-        )
-    folder.mkdir(parents=True, exist_ok=True)
-    handle, staging = tempfile.mkstemp(prefix=".mteval-fetch-", dir=folder)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(payload)
-        os.replace(staging, folder / FILE_NAME)
-    finally:
-        if os.path.exists(staging):
-            os.unlink(staging)
-    return folder / FILE_NAME
+    return SOURCE.resolve(path, download=download, environ=environ) / FILE_NAME
 
 
 def _field_error(path: Path, line: int, field: str, message: str) -> DataFileError:
@@ -238,7 +166,7 @@ def load_dialogues(path: Path, *, verify: bool = True) -> tuple[Mtb101Dialogue, 
     try:
         payload = path.read_bytes()
     except FileNotFoundError:
-        raise DataFileError(path, "data file not found", hint=_WHAT_TO_DO) from None
+        raise DataFileError(path, "data file not found", hint=SOURCE.what_to_do()) from None
     except OSError as exc:
         raise DataFileError(path, f"cannot be read ({exc.strerror})", hint=_REFETCH) from None
     try:

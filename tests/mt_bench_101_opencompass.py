@@ -1,4 +1,4 @@
-"""Shared bits of the MT-Bench-101 tests: the shared data copy and an independent prompt oracle.
+"""MT-Bench-101 as OpenCompass builds it, restated for tests: the shared data and a prompt oracle.
 
 The oracle rebuilds OpenCompass's judge inputs from the rules written out in
 docs/fidelity.md, in the reference's own shape (one pass over each dialogue
@@ -13,9 +13,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from mteval_test_support import SHARED
+from mteval_test_support import MTBENCH101_DIR
 
-MTB101_DIR = SHARED / "mt-bench-101"
+MTB101_DIR = MTBENCH101_DIR
 MTB101_FILE = MTB101_DIR / "mtbench101.jsonl"
 
 SKIP_FIRST = ("FR", "CR", "AR", "SA", "SC", "CM")
@@ -70,3 +70,33 @@ def oracle_items(row: dict[str, Any], system_prompts: dict[str, str]) -> list[di
 
 def oracle_judge_message(item: dict[str, Any], prediction: str) -> str:
     return str(item["judge_template"]).replace("{prediction}", prediction)
+
+
+FILE_ORDER = ("GR", "IC", "AR", "FR", "MR", "CC", "TS", "CR", "SA", "SI", "CM", "PI", "SC")
+
+
+def first_bracketed_integer(reply: str) -> int | None:
+    """OpenCompass's ``post_process_mtbench101``: ``re.search(r'\\[([0-9]+)\\]', reply)``."""
+    import re
+
+    match = re.search(r"\[([0-9]+)\]", reply)
+    return int(match.group(1)) if match else None
+
+
+def summarize(ratings: list[tuple[str, int, int | None]]) -> dict[str, float]:
+    """``MTBench101Summarizer``'s numbers from (task, dialogue id, rating or None) in file order.
+
+    Unparsable turns are dropped; each dialogue scores its minimum; each task the
+    mean of its dialogues; the average is the task means summed in order of first
+    appearance, divided by their number, and rounded to 2 places.
+    """
+    by_dialogue: dict[tuple[str, int], list[int]] = {}
+    for task, dialogue, rating in ratings:
+        if rating is not None:
+            by_dialogue.setdefault((task, dialogue), []).append(rating)
+    by_task: dict[str, list[int]] = {}
+    for (task, _dialogue), values in by_dialogue.items():
+        by_task.setdefault(task, []).append(min(values))
+    means = {task: sum(mins) / len(mins) for task, mins in by_task.items()}
+    unrounded = sum(means.values()) / len(means)
+    return {**means, "average": round(unrounded, 2), "average_unrounded": unrounded}
