@@ -66,13 +66,7 @@ from mteval.config import EndpointSettings, RetrySettings, RunConfig
 from mteval.errors import ConfigError, JudgeReplyError
 from mteval.judges.ask import ask_judge
 from mteval.judges.parse import parse_judge_reply
-from mteval.models import (
-    Model,
-    PriorityLimiter,
-    RetryPolicy,
-    create_api,
-    resolve_api_key,
-)
+from mteval.models import Model, PriorityLimiter, open_endpoint, retry_policy
 from mteval.records import JudgeCall
 from mteval.report.audit import audit_markdown
 from mteval.store import RunStore
@@ -311,32 +305,13 @@ def _make_model(
     options: AuditOptions,
     sleep: Any,
 ) -> Model:
-    from mteval.models.registry import parse_model_spec
-
-    provider, _ = parse_model_spec(settings.spec)
-    key = resolve_api_key(
-        provider, key_env=settings.api_key_env, base_url=settings.base_url, environ=environ
-    )
-    api = create_api(
-        settings.spec,
-        base_url=settings.base_url,
-        api_key=key,
-        timeout_s=settings.timeout_s,
-        max_connections=options.max_connections,
-        # The provider's own options (a local engine's settings), as in the run.
-        options=settings.options,
-    )
-    retry = RetryPolicy(
-        max_attempts=options.retry.max_attempts,
-        base_delay_s=options.retry.base_delay_s,
-        max_delay_s=options.retry.max_delay_s,
-        max_total_s=options.retry.max_total_s,
-    )
+    # The same provider (options included) and retries as the run's.
+    api = open_endpoint(settings, max_connections=options.max_connections, environ=environ)
     kwargs: dict[str, Any] = {} if sleep is None else {"sleep": sleep}
     return Model(
         api,
         config=settings.generate,
-        retry=retry,
+        retry=retry_policy(options.retry),
         limiter=PriorityLimiter(options.max_connections),
         cache=store,
         **kwargs,

@@ -36,9 +36,8 @@ from mteval.models import (
     AdaptiveLimit,
     Model,
     PriorityLimiter,
-    RetryPolicy,
-    create_api,
-    resolve_api_key,
+    open_endpoint,
+    retry_policy,
 )
 from mteval.report.markdown import results_markdown
 from mteval.resources import check_resources
@@ -112,28 +111,12 @@ def _with_limit(task_set: TaskSet, limit: int | None) -> TaskSet:
 def _build_endpoints(
     config: RunConfig, store: RunStore, environ: Mapping[str, str], sleep: Any
 ) -> _Endpoints:
-    retry = RetryPolicy(
-        max_attempts=config.retry.max_attempts,
-        base_delay_s=config.retry.base_delay_s,
-        max_delay_s=config.retry.max_delay_s,
-        max_total_s=config.retry.max_total_s,
-    )
+    retry = retry_policy(config.retry)
     limiters: dict[str, tuple[PriorityLimiter, AdaptiveLimit | None]] = {}
 
     def make(settings: EndpointSettings, limit: int | None) -> Model:
-        from mteval.models.registry import parse_model_spec
-
-        provider, _ = parse_model_spec(settings.spec)
-        key = resolve_api_key(
-            provider, key_env=settings.api_key_env, base_url=settings.base_url, environ=environ
-        )
-        api = create_api(
-            settings.spec,
-            base_url=settings.base_url,
-            api_key=key,
-            timeout_s=settings.timeout_s,
-            max_connections=limit or DEFAULT_MAX_CONNECTIONS,
-            options=settings.options,
+        api = open_endpoint(
+            settings, max_connections=limit or DEFAULT_MAX_CONNECTIONS, environ=environ
         )
         # The user's ceiling, else what the provider can serve at once (a local
         # engine's batch capacity), else the general default.

@@ -2,6 +2,7 @@
 
 from mteval.models.adaptive import AdaptiveLimit, Ticket
 from mteval.models.base import FailureInfo, MalformedResponseError, ModelAPI
+from mteval.models.endpoints import open_endpoint, retry_policy
 from mteval.models.limits import PriorityLimiter
 from mteval.models.model import (
     CompletionCache,
@@ -28,6 +29,8 @@ __all__ = [
     "RetryPolicy",
     "Ticket",
     "create_api",
+    "open_endpoint",
     "parse_model_spec",
     "resolve_api_key",
+    "retry_policy",
 ]
