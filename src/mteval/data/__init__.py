@@ -4,6 +4,6 @@ A benchmark declares its files as a :class:`PinnedSource`; lookup order,
 download, verification and error messages come from here.
 """
 
-from mteval.data.pinned import PinnedSource, file_sha256
+from mteval.data.pinned import LazySources, PinnedSource, file_sha256
 
-__all__ = ["PinnedSource", "file_sha256"]
+__all__ = ["LazySources", "PinnedSource", "file_sha256"]

@@ -13,6 +13,7 @@ written, so a score always comes from the same inputs.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import os
@@ -24,12 +25,13 @@ import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, ClassVar
 
 import platformdirs
 
 from mteval.errors import DataNotFoundError, DownloadError
 
-__all__ = ["PinnedSource", "file_sha256"]
+__all__ = ["LazySources", "PinnedSource", "file_sha256"]
 
 
 def file_sha256(path: Path) -> str:
@@ -287,3 +289,37 @@ class PinnedSource:
             repository=self.repository, commit=self.commit, path="..."
         )
         return shown, files
+
+
+class LazySources:
+    """Lazy access to one copy of a benchmark's pinned files (nothing is read in the constructor).
+
+    A benchmark's sources class sets :attr:`source` and adds its parsed data as
+    cached properties; its task builders memoise their task sets in :attr:`memo`.
+
+    Args:
+        root: Folder holding the files (default: the source's environment
+            variable, the cache, a download).
+        download: Allow downloading when no copy is found.
+        verify: Check each file against its pinned checksum.
+    """
+
+    source: ClassVar[PinnedSource]
+    """The pinned files this class gives access to."""
+
+    def __init__(
+        self,
+        root: str | os.PathLike[str] | None = None,
+        *,
+        download: bool = True,
+        verify: bool = True,
+    ) -> None:
+        self._root_arg = root
+        self._download = download
+        self._verify = verify
+        self.memo: dict[str, Any] = {}
+
+    @functools.cached_property
+    def root(self) -> Path:
+        """The folder holding the files (located on first use)."""
+        return self.source.resolve(self._root_arg, download=self._download)

@@ -10,9 +10,7 @@ with the model's own history, each request at the category's temperature.
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mteval.benchmarks.base import (
@@ -42,6 +40,7 @@ from mteval.benchmarks.mt_bench.prompts import (
     single_prompt_name,
 )
 from mteval.benchmarks.mt_bench.source import SOURCE
+from mteval.data import LazySources
 from mteval.judges.ask import ask_judge, prompt_key
 from mteval.models import Model
 from mteval.records import JudgmentRecord, TurnKey
@@ -67,7 +66,7 @@ DEFAULT_JUDGE = "openai/gpt-4"
 """FastChat's default ``--judge-model``."""
 
 
-class MtBenchSources:
+class MtBenchSources(LazySources):
     """Lazy access to one copy of the three files (nothing is read in the constructor).
 
     Args:
@@ -76,22 +75,7 @@ class MtBenchSources:
         verify: Check each file against its pinned checksum.
     """
 
-    def __init__(
-        self,
-        root: str | os.PathLike[str] | None = None,
-        *,
-        download: bool = True,
-        verify: bool = True,
-    ) -> None:
-        self._root_arg = root
-        self._download = download
-        self._verify = verify
-        self.memo: dict[str, Any] = {}
-
-    @functools.cached_property
-    def root(self) -> Path:
-        """The folder holding the files (located on first use)."""
-        return SOURCE.resolve(self._root_arg, download=self._download)
+    source = SOURCE
 
     @functools.cached_property
     def data(self) -> MtBenchData:

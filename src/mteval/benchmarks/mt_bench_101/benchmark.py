@@ -14,7 +14,6 @@ task's mean over dialogues and the mean of the task scores.
 from __future__ import annotations
 
 import functools
-import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from mteval.benchmarks.base import (
     ScoreTable,
     TaskSpec,
 )
+from mteval.data import LazySources
 from mteval.errors import JudgeReplyError
 from mteval.judges.ask import ask_judge, prompt_key
 from mteval.models import Model
@@ -62,7 +62,7 @@ JUDGE_MAX_TOKENS = 4096
 """``max_out_len`` of the judge in OpenCompass's MT-Bench-101 example config."""
 
 
-class Mtb101Sources:
+class Mtb101Sources(LazySources):
     """Lazy access to one copy of the data file (nothing is read in the constructor).
 
     Args:
@@ -71,22 +71,7 @@ class Mtb101Sources:
         verify: Check the file against its pinned checksum.
     """
 
-    def __init__(
-        self,
-        root: str | os.PathLike[str] | None = None,
-        *,
-        download: bool = True,
-        verify: bool = True,
-    ) -> None:
-        self._root_arg = root
-        self._download = download
-        self._verify = verify
-        self.memo: dict[str, Any] = {}
-
-    @functools.cached_property
-    def root(self) -> Path:
-        """The folder holding the data file (located on first use)."""
-        return SOURCE.resolve(self._root_arg, download=self._download)
+    source = SOURCE
 
     @property
     def path(self) -> Path:
@@ -287,9 +272,7 @@ class Mtb101Judge:
         if outcome.value is None:
             return JudgmentRecord(**base, status="error", error=outcome.error)
         reply = outcome.calls[-1].reply if outcome.calls else None
-        return JudgmentRecord(
-            **base, status="scored", score=float(outcome.value), rationale=reply
-        )
+        return JudgmentRecord(**base, status="scored", score=float(outcome.value), rationale=reply)
 
 
 def _judge(context: ScorerContext) -> Mtb101Judge:
