@@ -19,15 +19,24 @@ import json
 import time
 from abc import abstractmethod
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, ClassVar
 
 from mteval.errors import ConfigError, EndpointError
 from mteval.models.base import FailureInfo
+from mteval.models.fingerprint import hub_revision, path_fingerprint
 from mteval.models.providers.openai import OpenAIChatAPI, redact
 from mteval.models.server import ManagedServer
 from mteval.types import ChatMessage, GenerateConfig, ModelOutput
 
-__all__ = ["EngineDiedError", "EngineRestartedError", "ManagedServerAPI", "engine_flags"]
+__all__ = [
+    "CheckpointServerAPI",
+    "EngineDiedError",
+    "EngineRestartedError",
+    "ManagedServerAPI",
+    "checkpoint_fingerprint",
+    "engine_flags",
+]
 
 _MAX_RESTARTS = 1
 
@@ -374,3 +383,50 @@ class ManagedServerAPI(OpenAIChatAPI):
         if isinstance(error, EndpointError):
             return FailureInfo("engine_died", False, redact(str(error)), fatal=True)
         return super().classify_error(error)
+
+
+def checkpoint_fingerprint(model: str, revision: Any = None) -> str:
+    """A local checkpoint folder's file hashes, or a hub model's snapshot revision."""
+    path = Path(model).expanduser()
+    if path.exists():
+        return path_fingerprint(path)
+    return hub_revision(model, str(revision) if revision is not None else None)
+
+
+class CheckpointServerAPI(ManagedServerAPI):
+    """A GPU engine serving a hub id or checkpoint folder, batching many requests.
+
+    Subclasses name the engine options that set its batch size and its context
+    length; the batch size is also the default concurrency.
+    """
+
+    batch_option: ClassVar[str]
+    """The engine option that caps the requests it runs at once (passed to the server)."""
+    context_option: ClassVar[str]
+    """The engine option that sets the context length."""
+    DEFAULT_BATCH: ClassVar[int] = 256
+    """The batch size when the option is not given."""
+
+    @property
+    def batch_size(self) -> int:
+        """Requests the engine runs at once: ``-M <batch_option>`` or :attr:`DEFAULT_BATCH`."""
+        return int(self.options.get(self.batch_option, self.DEFAULT_BATCH))
+
+    def default_concurrency(self) -> int:
+        """As many requests as the engine batches."""
+        return self.batch_size
+
+    def context_limit(self) -> int | None:
+        """``-M <context_option>``, when given."""
+        value = self.options.get(self.context_option)
+        return int(value) if value is not None else None
+
+    def compute_fingerprint(self) -> str:
+        """File hashes of a local folder, or the hub snapshot revision."""
+        return checkpoint_fingerprint(self.model_name, self.options.get("revision"))
+
+    def batch_options(self) -> dict[str, Any]:
+        """The engine options, the batch size always given (the engine's default may differ)."""
+        options: dict[str, Any] = dict(self.engine_options())
+        options[self.batch_option] = self.batch_size
+        return options

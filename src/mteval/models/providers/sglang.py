@@ -13,17 +13,16 @@ Options (``-M key=value``): any ``launch_server`` flag in its underscore form
 from __future__ import annotations
 
 import sys
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from mteval.models.providers._managed import ManagedServerAPI, engine_flags
-from mteval.models.providers.vllm import checkpoint_fingerprint
+from mteval.models.providers._managed import CheckpointServerAPI, engine_flags
 
 __all__ = ["SGLangAPI"]
 
 DEFAULT_MAX_RUNNING_REQUESTS = 256
 
 
-class SGLangAPI(ManagedServerAPI):
+class SGLangAPI(CheckpointServerAPI):
     """A checkpoint behind SGLang's OpenAI-compatible server."""
 
     provider = "sglang"
@@ -40,28 +39,18 @@ class SGLangAPI(ManagedServerAPI):
         }
     )
 
+    batch_option = "max_running_requests"
+    context_option = "context_length"
+    DEFAULT_BATCH = DEFAULT_MAX_RUNNING_REQUESTS
+
     @property
     def max_running_requests(self) -> int:
         """Requests SGLang runs at once: ``-M max_running_requests`` or 256."""
-        return int(self.options.get("max_running_requests", DEFAULT_MAX_RUNNING_REQUESTS))
-
-    def default_concurrency(self) -> int:
-        """As many requests as SGLang batches."""
-        return self.max_running_requests
-
-    def context_limit(self) -> int | None:
-        """``-M context_length``, when given."""
-        value = self.options.get("context_length")
-        return int(value) if value is not None else None
-
-    def compute_fingerprint(self) -> str:
-        """File hashes of a local folder, or the hub snapshot revision."""
-        return checkpoint_fingerprint(self.model_name, self.options.get("revision"))
+        return self.batch_size
 
     def server_argvs(self) -> list[list[str]]:
         """``python -m sglang.launch_server --model-path MODEL --port P ...``."""
-        options: dict[str, Any] = dict(self.engine_options())
-        options["max_running_requests"] = self.max_running_requests
+        options = self.batch_options()
         return [
             [
                 sys.executable,

@@ -13,26 +13,20 @@ Options (``-M key=value``): any ``vllm serve`` flag in its underscore form
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from mteval.models.fingerprint import hub_revision, path_fingerprint
-from mteval.models.providers._managed import ManagedServerAPI, engine_flags
+from mteval.models.providers._managed import (
+    CheckpointServerAPI,
+    checkpoint_fingerprint,
+    engine_flags,
+)
 
 __all__ = ["VLLMAPI", "checkpoint_fingerprint"]
 
 DEFAULT_MAX_NUM_SEQS = 256
 
 
-def checkpoint_fingerprint(model: str, revision: Any = None) -> str:
-    """A local checkpoint folder's file hashes, or a hub model's snapshot revision."""
-    path = Path(model).expanduser()
-    if path.exists():
-        return path_fingerprint(path)
-    return hub_revision(model, str(revision) if revision is not None else None)
-
-
-class VLLMAPI(ManagedServerAPI):
+class VLLMAPI(CheckpointServerAPI):
     """A checkpoint behind ``vllm serve`` (OpenAI-compatible)."""
 
     provider = "vllm"
@@ -50,28 +44,18 @@ class VLLMAPI(ManagedServerAPI):
         }
     )
 
+    batch_option = "max_num_seqs"
+    context_option = "max_model_len"
+    DEFAULT_BATCH = DEFAULT_MAX_NUM_SEQS
+
     @property
     def max_num_seqs(self) -> int:
         """Sequences vLLM runs at once: ``-M max_num_seqs`` or 256."""
-        return int(self.options.get("max_num_seqs", DEFAULT_MAX_NUM_SEQS))
-
-    def default_concurrency(self) -> int:
-        """As many requests as vLLM batches."""
-        return self.max_num_seqs
-
-    def context_limit(self) -> int | None:
-        """``-M max_model_len``, when given."""
-        value = self.options.get("max_model_len")
-        return int(value) if value is not None else None
-
-    def compute_fingerprint(self) -> str:
-        """File hashes of a local folder, or the hub snapshot revision."""
-        return checkpoint_fingerprint(self.model_name, self.options.get("revision"))
+        return self.batch_size
 
     def server_argvs(self) -> list[list[str]]:
         """``vllm serve MODEL --host 127.0.0.1 --port P --enable-prefix-caching ...``."""
-        options: dict[str, Any] = {"enable_prefix_caching": True, **self.engine_options()}
-        options["max_num_seqs"] = self.max_num_seqs
+        options = {"enable_prefix_caching": True, **self.batch_options()}
         return [
             [
                 "vllm",
