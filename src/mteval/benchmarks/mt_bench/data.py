@@ -10,7 +10,6 @@ checksum against the pinned commit.
 
 from __future__ import annotations
 
-import json
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from mteval.benchmarks.mt_bench.source import (
     REFERENCES,
     verify_file,
 )
+from mteval.data import jsonl_rows
 from mteval.errors import DataFileError
 
 __all__ = [
@@ -250,20 +250,7 @@ def _rows(path: Path) -> list[tuple[int, Any]]:
         raise DataFileError(
             path, f"cannot be read ({exc.strerror or type(exc).__name__})", hint=_HINT
         ) from None
-    rows: list[tuple[int, Any]] = []
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            rows.append((number, json.loads(line)))
-        except json.JSONDecodeError as exc:
-            raise DataFileError(
-                path,
-                f"not valid JSON ({exc.msg} at column {exc.colno}); the file may be truncated",
-                line=number,
-                hint=_HINT,
-            ) from None
-    return rows
+    return list(jsonl_rows(text, path, hint=_HINT))
 
 
 def _parse(path: Path, model: type[_Row]) -> list[tuple[int, Any]]:

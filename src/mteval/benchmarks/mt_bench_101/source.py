@@ -13,13 +13,12 @@ pinned SHA-256, so a score always comes from the same dialogues.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mteval.data import PinnedSource
+from mteval.data import PinnedSource, jsonl_rows
 from mteval.errors import DataFileError
 
 from .taxonomy import SKIP_FIRST_TASKS, TASKS
@@ -175,18 +174,7 @@ def load_dialogues(path: Path, *, verify: bool = True) -> tuple[Mtb101Dialogue, 
         raise DataFileError(path, f"not UTF-8 text ({exc.reason})", hint=_REFETCH) from None
     dialogues: list[Mtb101Dialogue] = []
     seen: dict[int, int] = {}
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            raw = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DataFileError(
-                path,
-                f"not valid JSON ({exc.msg} at column {exc.colno}); the file may be truncated",
-                line=number,
-                hint=_REFETCH,
-            ) from None
+    for number, raw in jsonl_rows(text, path, hint=_REFETCH):
         dialogue = _parse_row(path, number, raw)
         if dialogue.id in seen:
             raise _field_error(

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from mteval.benchmarks.mt_eval.sources import SOURCE_FILES, file_sha256, resolve_data_dir
+from mteval.data import jsonl_rows
 from mteval.errors import DataFileError, TemplateError
 
 __all__ = [
@@ -163,6 +164,10 @@ def _json_reason(exc: json.JSONDecodeError) -> str:
     return exc.msg.removesuffix(" at").strip()
 
 
+def _not_json(exc: json.JSONDecodeError) -> str:
+    return f"not valid JSON at column {exc.colno} ({_json_reason(exc)}); the file may be truncated"
+
+
 def _unreadable(exc: OSError) -> str:
     return f"cannot be read ({exc.strerror or type(exc).__name__})"
 
@@ -235,21 +240,7 @@ class SourceFiles:
     def _read_lines(self, rel: str) -> list[tuple[int, Any]]:
         path = self.path(rel)
         text = self._read_text(rel)
-        rows: list[tuple[int, Any]] = []
-        for number, line in enumerate(text.split("\n"), start=1):
-            if not line.strip():
-                continue
-            try:
-                rows.append((number, json.loads(line)))
-            except json.JSONDecodeError as exc:
-                raise DataFileError(
-                    path,
-                    f"not valid JSON at column {exc.colno} ({_json_reason(exc)}); "
-                    "the file may be truncated",
-                    line=number,
-                    hint=_FETCH_HINT,
-                ) from None
-        return rows
+        return list(jsonl_rows(text, path, hint=_FETCH_HINT, problem=_not_json))
 
     def _check_count(self, rel: str, rows: list[Any], expected: int | None) -> None:
         if expected is not None and len(rows) != expected:
