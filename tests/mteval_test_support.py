@@ -184,3 +184,46 @@ def report_turn_data(html: str) -> dict[str, Any]:
     assert found is not None, "the report carries no turn data"
     data: dict[str, Any] = json.loads(gzip.decompress(base64.b64decode(found.group(1))))
     return data
+
+
+def small_store(path: Path) -> tuple[Any, str]:
+    """A store with one run of one scored turn, still open for writing."""
+    from mteval.runner import JudgmentRecord, TurnRecord
+    from mteval.store import RunStore
+
+    store = RunStore(path)
+    run_id = store.create_run(
+        fingerprint="fp",
+        model="openai/m",
+        judge="openai/j",
+        tasks=["refinement_multi"],
+        config={"n_turns": {"refinement_multi": 2}},
+        mteval_version="test",
+        data_commit="c",
+    ).run_id
+    sink = store.sink(run_id)
+    sink.turn_finished(
+        TurnRecord(
+            task="refinement_multi",
+            dialogue_id="d",
+            position=0,
+            turn_id="0",
+            turn_index=1,
+            status="answered",
+            response="a reply",
+        )
+    )
+    sink.judgment_finished(
+        JudgmentRecord(
+            task="refinement_multi",
+            dialogue_id="d",
+            position=0,
+            turn_index=1,
+            method="judge",
+            status="scored",
+            score=7.0,
+            rationale="why",
+        )
+    )
+    store.flush()
+    return store, run_id

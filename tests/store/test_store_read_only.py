@@ -8,47 +8,10 @@ import sqlite3
 import pytest
 
 from mteval.errors import StoreError
-from mteval.runner import JudgmentRecord, TurnRecord
+from mteval.runner import TurnRecord
 from mteval.store import RunStore
 
-
-def filled(path):
-    store = RunStore(path)
-    run_id = store.create_run(
-        fingerprint="fp",
-        model="openai/m",
-        judge="openai/j",
-        tasks=["refinement_multi"],
-        config={"n_turns": {"refinement_multi": 2}},
-        mteval_version="test",
-        data_commit="c",
-    ).run_id
-    sink = store.sink(run_id)
-    sink.turn_finished(
-        TurnRecord(
-            task="refinement_multi",
-            dialogue_id="d",
-            position=0,
-            turn_id="0",
-            turn_index=1,
-            status="answered",
-            response="a reply",
-        )
-    )
-    sink.judgment_finished(
-        JudgmentRecord(
-            task="refinement_multi",
-            dialogue_id="d",
-            position=0,
-            turn_index=1,
-            method="judge",
-            status="scored",
-            score=7.0,
-            rationale="why",
-        )
-    )
-    store.flush()
-    return store, run_id
+from mteval_test_support import small_store
 
 
 def digest(path):
@@ -57,7 +20,7 @@ def digest(path):
 
 def test_read_only_store_reads_what_a_writer_commits_and_cannot_write(tmp_path):
     path = tmp_path / "runs.db"
-    writer, run_id = filled(path)
+    writer, run_id = small_store(path)
     writer.close()
     before = digest(path)
     reader = RunStore(path, read_only=True)
@@ -75,7 +38,7 @@ def test_read_only_store_reads_what_a_writer_commits_and_cannot_write(tmp_path):
 
 def test_read_only_store_sees_a_live_writer(tmp_path):
     path = tmp_path / "runs.db"
-    writer, run_id = filled(path)
+    writer, run_id = small_store(path)
     reader = RunStore(path, read_only=True)
     assert len(reader.turns(run_id)) == 1
     writer.sink(run_id).turn_finished(

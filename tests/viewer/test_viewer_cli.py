@@ -5,9 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from _viewer_helpers import ViewerProcess, small_store
+from _viewer_helpers import ViewerProcess
 
-from mteval_test_support import subprocess_env
+from mteval_test_support import small_store, subprocess_env
 
 
 def view(*args: str, cwd) -> subprocess.CompletedProcess[str]:
