@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -227,3 +229,19 @@ def small_store(path: Path) -> tuple[Any, str]:
     )
     store.flush()
     return store, run_id
+
+
+def stored_requests(db: Path) -> list[dict[str, Any]]:
+    """Every request body a run stored in its completion cache (``completions``)."""
+    connection = sqlite3.connect(db)
+    try:
+        rows = connection.execute("SELECT request FROM completions").fetchall()
+    finally:
+        connection.close()
+    return [json.loads(zlib.decompress(r)) for (r,) in rows]
+
+
+def results_json(out: Path) -> dict[str, Any]:
+    """The ``results.json`` a run wrote into its output folder."""
+    data: dict[str, Any] = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    return data

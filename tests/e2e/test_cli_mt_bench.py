@@ -9,8 +9,6 @@ aggregates of the scripted judge's verdicts.
 from __future__ import annotations
 
 import json
-import sqlite3
-import zlib
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -20,7 +18,7 @@ import pytest
 import mt_bench_fastchat as fc
 from mteval.testing import choice_for_prompt
 
-from mteval_test_support import run_cli
+from mteval_test_support import results_json, run_cli, stored_requests
 
 # The scripted judge picks one of these by a hash of the user prompt.
 SINGLE_REPLIES = [
@@ -81,19 +79,6 @@ def finished(result: Any) -> None:
     assert "Traceback" not in result.stderr
 
 
-def requests(db: Path) -> list[dict[str, Any]]:
-    connection = sqlite3.connect(db)
-    try:
-        rows = connection.execute("SELECT request FROM completions").fetchall()
-    finally:
-        connection.close()
-    return [json.loads(zlib.decompress(r)) for (r,) in rows]
-
-
-def results(out: Path) -> dict[str, Any]:
-    return json.loads((out / "results.json").read_text(encoding="utf-8"))
-
-
 def test_single_grading_sends_fastchats_messages_and_scores_as_show_result(
     tmp_path: Path, endpoint_process: Any
 ) -> None:
@@ -103,7 +88,7 @@ def test_single_grading_sends_fastchats_messages_and_scores_as_show_result(
     assert result.returncode == EXIT_INCOMPLETE, result.stderr
     assert "judge" in result.stderr and "--retry-errors" in result.stderr
     questions = fc.questions()
-    sent = requests(db)
+    sent = stored_requests(db)
     model_requests = [r for r in sent if r["model"] == "echo"]
     judge_requests = [r for r in sent if r["model"] == "judge"]
     assert len(model_requests) == 160 and len(judge_requests) == 160
@@ -149,7 +134,7 @@ def test_single_grading_sends_fastchats_messages_and_scores_as_show_result(
         assert request["settings"] == {"temperature": 0.0, "max_tokens": 2048}
     assert seen == set(expected)
 
-    data = results(out)
+    data = results_json(out)
     assert data["benchmark"] == "mt-bench"
     hand = fc.show_result_single(list(expected.values()))
     assert list(data["scores"]) == [
@@ -178,7 +163,7 @@ def test_single_grading_sends_fastchats_messages_and_scores_as_show_result(
     again = run_cli(run_args(endpoint.base_url, db, tmp_path / "out2"), cwd=tmp_path)
     finished(again)
     assert endpoint.stats()["requests"] == before
-    assert results(tmp_path / "out2")["scores"] == data["scores"]
+    assert results_json(tmp_path / "out2")["scores"] == data["scores"]
 
 
 def test_forced_temperature_overrides_every_category(tmp_path: Path, endpoint_process: Any) -> None:
@@ -189,7 +174,7 @@ def test_forced_temperature_overrides_every_category(tmp_path: Path, endpoint_pr
     )
     finished(run_cli(args, cwd=tmp_path))
     temperatures = Counter(
-        r["settings"]["temperature"] for r in requests(db) if r["model"] == "echo"
+        r["settings"]["temperature"] for r in stored_requests(db) if r["model"] == "echo"
     )
     assert temperatures == {0.3: 40}
 
@@ -242,7 +227,7 @@ def test_pairwise_plays_both_orders_and_counts_as_show_result(
     for model in ("echo", "fixed", "other"):
         out = tmp_path / model
         finished(run_cli(run_args(endpoint.base_url, db, out, model=model), cwd=tmp_path))
-        run_ids[model] = results(out)["run_id"]
+        run_ids[model] = results_json(out)["run_id"]
     answers = {
         run_ids["echo"]: {q: list(v["turns"]) for q, v in fc.questions().items()},
         run_ids["fixed"]: {q: ["A fixed answer."] * 2 for q in fc.questions()},
@@ -252,7 +237,7 @@ def test_pairwise_plays_both_orders_and_counts_as_show_result(
     }
     base, x, y = run_ids["echo"], run_ids["fixed"], run_ids["other"]
 
-    before = set(json.dumps(r, sort_keys=True) for r in requests(db))
+    before = set(json.dumps(r, sort_keys=True) for r in stored_requests(db))
     out = tmp_path / "pw"
     done = run_cli(_pairwise_args(endpoint.base_url, db, out, base, x, y), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -273,7 +258,7 @@ def test_pairwise_plays_both_orders_and_counts_as_show_result(
     assert "bradley_terry" not in summary
 
     # The judge's requests: the pairwise prompts, system + user, temperature 0, 2048 tokens.
-    new = [r for r in requests(db) if json.dumps(r, sort_keys=True) not in before]
+    new = [r for r in stored_requests(db) if json.dumps(r, sort_keys=True) not in before]
     assert len(new) == 2 * 2 * 160
     question = fc.questions()[101]
     system, user = fc.pair_messages(question, answers[x][101], answers[base][101], 1)
@@ -316,7 +301,7 @@ def test_show_export_compare_and_report_read_mt_bench_runs(
             cwd=tmp_path,
         )
         finished(done)
-        ids.append(results(out)["run_id"])
+        ids.append(results_json(out)["run_id"])
     shown = run_cli(["show", ids[0], "--db", str(db)], cwd=tmp_path)
     assert shown.returncode == 0, shown.stderr
     assert "Turn 1" in shown.stdout and "Coding" in shown.stdout

@@ -11,10 +11,8 @@ from __future__ import annotations
 import json
 import os
 import pty
-import sqlite3
 import subprocess
 import sys
-import zlib
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -32,7 +30,7 @@ from mt_bench_101_opencompass import (
 from mteval.benchmarks.mt_bench_101 import TASKS, system_prompt
 from mteval.testing import choice_for_prompt
 
-from mteval_test_support import run_cli, subprocess_env
+from mteval_test_support import results_json, run_cli, stored_requests, subprocess_env
 
 # The scripted judge picks one of these by a hash of its prompt.
 JUDGE_REPLIES = [
@@ -82,19 +80,6 @@ def run_args(url: str, db: Path, out: Path, *extra: str, progress: bool = False)
     ]
 
 
-def requests(db: Path) -> list[dict[str, Any]]:
-    connection = sqlite3.connect(db)
-    try:
-        rows = connection.execute("SELECT request FROM completions").fetchall()
-    finally:
-        connection.close()
-    return [json.loads(zlib.decompress(r)) for (r,) in rows]
-
-
-def results(out: Path) -> dict[str, Any]:
-    return json.loads((out / "results.json").read_text(encoding="utf-8"))
-
-
 def expected_items(limit: int) -> list[dict[str, Any]]:
     """The oracle's evaluated turns of the first ``limit`` dialogues of each task, file order."""
     prompts = {task: system_prompt(task) for task in TASKS}
@@ -116,7 +101,7 @@ def test_sends_opencompass_messages_and_scores_as_its_summarizer(
     # Replies without a rating are judge errors: the run ends incomplete (exit 3).
     assert result.returncode == 3, result.stderr
     items = expected_items(LIMIT)
-    sent = requests(db)
+    sent = stored_requests(db)
     model_requests = [r for r in sent if r["model"] == "echo"]
     judge_requests = [r for r in sent if r["model"] == "judge"]
 
@@ -152,7 +137,7 @@ def test_sends_opencompass_messages_and_scores_as_its_summarizer(
     unparsable = [(t, d) for t, d, r in ratings if r is None]
     assert unparsable, "the scripted judge must leave some turns without a rating"
     expected = summarize(ratings)
-    data = results(out)
+    data = results_json(out)
     assert data["benchmark"] == "mt-bench-101"
     assert data["scores"]["average"] == expected["average"]
     assert data["scores"]["average_unrounded"] == expected["average_unrounded"]
@@ -170,7 +155,7 @@ def test_sends_opencompass_messages_and_scores_as_its_summarizer(
     )
     assert again.returncode == 3, again.stderr
     assert endpoint.stats()["requests"] == before
-    assert results(tmp_path / "out2")["scores"] == data["scores"]
+    assert results_json(tmp_path / "out2")["scores"] == data["scores"]
 
 
 def test_own_history_plays_the_models_replies_and_shows_them_to_the_judge(
@@ -181,10 +166,10 @@ def test_own_history_plays_the_models_replies_and_shows_them_to_the_judge(
     args = run_args(endpoint.base_url, db, out, "--limit", "1", "--history", "own")
     result = run_cli(args, cwd=tmp_path)
     assert result.returncode in (0, 3), result.stderr  # 3: some replies without a rating
-    data = results(out)
+    data = results_json(out)
     assert set(data["tasks"]) == {f"{task}_own" for task in TASKS}
     assert {"average", *TASKS} <= set(data["scores"])
-    sent = requests(db)
+    sent = stored_requests(db)
     rows = {row["task"]: row for row in read_rows()}
     cm = next(row for row in read_rows() if row["task"] == "CM")
     last = [
@@ -214,7 +199,7 @@ def test_report_groups_the_13_tasks_by_tier_with_intervals_and_a_figure(
     db, out = tmp_path / "r.db", tmp_path / "out"
     ran = run_cli(run_args(endpoint.base_url, db, out, "--limit", "4"), cwd=tmp_path)
     assert ran.returncode == 3, ran.stderr  # some scripted replies have no rating
-    run_id = results(out)["run_id"]
+    run_id = results_json(out)["run_id"]
     report = run_cli(
         [
             "report",
@@ -234,7 +219,7 @@ def test_report_groups_the_13_tasks_by_tier_with_intervals_and_a_figure(
         "perceptivity: CM, SI, AR, TS, CC; adaptability: CR, FR, SC, SA, MR, GR; "
         "interactivity: IC, PI" in markdown
     )
-    scores = results(out)["scores"]
+    scores = results_json(out)["scores"]
     header = next(line for line in markdown.splitlines() if line.startswith("| Model | Avg."))
     assert header.split(" | ")[1:4] == ["Avg.", "CM", "SI"]
     row = markdown.splitlines()[markdown.splitlines().index(header) + 2]
